@@ -1,0 +1,58 @@
+// swift-tools-version: 6.2
+//
+// Xenolith: runs unmodified Xen PV guests on Linux/KVM without Xen.
+// Targets are listed lowest first; each depends only on targets above it
+// (see docs/architecture.md). The ring-0 shim is a separate package in shim/
+// and the PV test guests live in guests/; both are built by scripts/build.
+import PackageDescription
+
+let package = Package(
+    name: "xenolith",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "xenolith", targets: ["xenolith"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+    ],
+    targets: [
+        // Xen's public ABI (xen/include/public), no dependencies, no Foundation.
+        .target(name: "XenABI"),
+        // The CPU half of PV, shared by the shim and the host. No allocation.
+        .target(name: "XenPV", dependencies: ["XenABI"]),
+        // memfd-backed guest RAM with bounds-checked access.
+        .target(name: "GuestMemory", dependencies: ["XenABI"]),
+        // <linux/kvm.h> and the KVM_* ioctl numbers.
+        .target(name: "CKVM"),
+        // The only code that issues KVM ioctls.
+        .target(name: "KVM", dependencies: ["CKVM"]),
+        // liblzma / zlib / libzstd for bzImage payloads.
+        .systemLibrary(name: "CLibCompress"),
+        // ELF/bzImage loaders, Xen ELF notes, start_info, page tables.
+        .target(name: "DomainBuilder", dependencies: ["XenABI", "XenPV", "GuestMemory", "CLibCompress"]),
+        // Host half of the hypercalls.
+        .target(name: "Platform", dependencies: ["XenABI", "XenPV", "GuestMemory",
+                                                 .product(name: "Logging", package: "swift-log")]),
+        // One running domain: vCPU threads, exit loop, the shim <-> host channel.
+        .target(name: "VMM", dependencies: ["XenABI", "XenPV", "GuestMemory", "KVM", "Platform",
+                                            "DomainBuilder",
+                                            .product(name: "Logging", package: "swift-log")]),
+        // xl.cfg parsing and the commands.
+        .target(name: "Toolstack", dependencies: ["XenABI", "DomainBuilder", "VMM",
+                                                  .product(name: "Logging", package: "swift-log")]),
+        .executableTarget(name: "xenolith", dependencies: [
+            "Toolstack",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        // Test-only view of /usr/include/xen (libxen-dev) for layout checks.
+        .target(name: "CXenHeaders"),
+        .testTarget(name: "XenABITests", dependencies: ["XenABI", "CXenHeaders"]),
+        .testTarget(name: "XenPVTests", dependencies: ["XenPV", "XenABI"]),
+        .testTarget(name: "DomainBuilderTests", dependencies: ["DomainBuilder", "GuestMemory", "XenABI"]),
+        .testTarget(name: "ToolstackTests", dependencies: ["Toolstack"]),
+        .testTarget(name: "KVMTests", dependencies: ["KVM"]),
+        .testTarget(name: "GuestTests", dependencies: []),
+    ]
+)
