@@ -15,6 +15,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-atomics", from: "1.2.0"),
     ],
     targets: [
         // Xen's public ABI (xen/include/public), no dependencies, no Foundation.
@@ -22,7 +23,8 @@ let package = Package(
         // The CPU half of PV, shared by the shim and the host. No allocation.
         .target(name: "XenPV", dependencies: ["XenABI"]),
         // memfd-backed guest RAM with bounds-checked access.
-        .target(name: "GuestMemory", dependencies: ["XenABI"]),
+        .target(name: "CHostSys"),
+        .target(name: "GuestMemory", dependencies: ["XenABI", "CHostSys", .product(name: "Atomics", package: "swift-atomics")]),
         // <linux/kvm.h> and the KVM_* ioctl numbers.
         .target(name: "CKVM"),
         // The only code that issues KVM ioctls.

@@ -73,3 +73,19 @@ public final class VM: @unchecked Sendable {
         return VCPU(id: id, fd: vcpufd, run: map, runSize: size)
     }
 }
+
+extension VM {
+    /// Slot number reserved for `flushShadowMMU`.
+    static let flushSlot: UInt32 = 31
+
+    /// Makes the vCPUs see page-table changes the host wrote through its own
+    /// mapping of guest memory. KVM shadows guest page tables (kvm-pvm has no
+    /// EPT) and only notices writes made by guest instructions; adding and
+    /// deleting a memory slot makes KVM drop every shadow page
+    /// (kvm_arch_flush_shadow_memslot), so they are rebuilt from the guest's
+    /// tables on the next access. See docs/kvm-pvm-host.md.
+    public func flushShadowMMU(scratchPage: UnsafeMutableRawPointer, guestPhys: UInt64) throws(KVMError) {
+        try setMemoryRegion(slot: Self.flushSlot, guestPhys: guestPhys, size: 4096, hostAddress: scratchPage)
+        try setMemoryRegion(slot: Self.flushSlot, guestPhys: guestPhys, size: 0, hostAddress: scratchPage)
+    }
+}

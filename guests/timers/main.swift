@@ -43,7 +43,9 @@ func testMain() {
     var rc = setSingleshot(now > Time.nsPerMillisecond ? now - Time.nsPerMillisecond : 1)
     check(rc == 0, "VCPUOP_set_singleshot_timer(past deadline) returned %d", rc)
     let pollStart = Time.now()
-    while !Events.isPending(timerPort) && Time.now() &- pollStart < 20 * Time.nsPerMillisecond {}
+    var polls = 0
+    while !Events.isPending(timerPort) && Time.now() &- pollStart < 20 * Time.nsPerMillisecond
+            && polls < 10_000_000 { polls += 1 }
     check(Events.isPending(timerPort), "a singleshot timer in the past did not raise VIRQ_TIMER within 20 ms")
     Events.enable()
     _ = HYPERVISOR.xenVersion(XenVer.version)
@@ -54,7 +56,11 @@ func testMain() {
     fired = 0
     rc = HYPERVISOR.setTimerOp(start + delay)
     check(rc == 0, "set_timer_op returned %d", rc)
-    while fired == 0 && Time.now() &- start < Time.nsPerSecond { _ = HYPERVISOR.yield() }
+    var yields = 0
+    while fired == 0 && Time.now() &- start < Time.nsPerSecond && yields < 200_000 {
+        _ = HYPERVISOR.yield()
+        yields += 1
+    }
     guard check(fired > 0, "set_timer_op: no VIRQ_TIMER within 1 s") else {
         Events.disable()
         finish()   // SCHEDOP_block below could sleep forever
@@ -68,7 +74,7 @@ func testMain() {
     check(rc == 0, "VCPUOP_set_singleshot_timer returned %d", rc)
     printf("blocking until VIRQ_TIMER\n")
     var blocks = 0
-    while fired == 0 && Time.now() &- start < Time.nsPerSecond {
+    while fired == 0 && Time.now() &- start < Time.nsPerSecond && blocks < 1000 {
         Events.disable()     // SCHEDOP_block atomically re-enables events and sleeps
         rc = HYPERVISOR.block()
         check(rc == 0, "SCHEDOP_block returned %d", rc)

@@ -1,0 +1,61 @@
+// The frame the shim's entry stubs build on the per-vCPU stack for every
+// entry from the guest (trap, interrupt, `syscall`), shared by shim/entry.S,
+// the shim's Swift code and the host (which reads and rewrites it while the
+// shim waits in an exit). Lowest address first: the 15 general-purpose
+// registers as pushed by the common entry path, then the vector and error
+// code pushed by the per-vector stub, then the hardware `iretq` frame.
+// Xen analogue: struct cpu_user_regs (public/arch-x86/xen-x86_64.h), whose
+// order this does not follow because the hardware part must end the frame.
+
+/// Byte offsets and size of the shim's entry frame.
+public enum ShimFrame {
+    public static let rax = 0, rbx = 8, rcx = 16, rdx = 24, rsi = 32, rdi = 40, rbp = 48
+    public static let r8 = 56, r9 = 64, r10 = 72, r11 = 80, r12 = 88, r13 = 96, r14 = 104, r15 = 112
+    public static let vector = 120, errorCode = 128
+    public static let rip = 136, cs = 144, rflags = 152, rsp = 160, ss = 168
+    public static let size = 176
+
+    /// Pseudo-vector for a `syscall` from 64-bit guest code (LSTAR).
+    public static let vectorSyscall: UInt64 = 0x100
+    /// Pseudo-vector for a `syscall` from compatibility-mode code (CSTAR).
+    public static let vectorSyscall32: UInt64 = 0x101
+    /// The external-interrupt vector the host injects to get the vCPU into
+    /// the shim when an event is pending while guest code runs.
+    public static let vectorEventCheck: UInt64 = 0xf0
+
+    /// The I/O port the shim writes (32-bit `out`) to exit to the host; the
+    /// value written is the entry's vector.
+    public static let exitPort: UInt16 = 0x0e0
+
+    /// Offset of a general-purpose register (x86 numbering: 0 rax, 1 rcx,
+    /// 2 rdx, 3 rbx, 4 rsp, 5 rbp, 6 rsi, 7 rdi, 8-15 r8-r15).
+    public static func offset(ofRegister n: Int) -> Int {
+        switch n {
+        case 0: return rax
+        case 1: return rcx
+        case 2: return rdx
+        case 3: return rbx
+        case 4: return rsp
+        case 5: return rbp
+        case 6: return rsi
+        case 7: return rdi
+        default: return r8 + (n - 8) * 8
+        }
+    }
+}
+
+/// The per-vCPU data page the shim finds through %gs (after `swapgs`) and,
+/// for entries through the IDT, right above its stack.
+public enum ShimPerCPU {
+    /// Guest RSP saved by the `syscall` entry.
+    public static let scratchRSP = 0
+    /// Top of this vCPU's shim stack.
+    public static let stackTop = 8
+    /// vCPU id.
+    public static let vcpuID = 16
+    /// Entry counters: one u64 per vector 0-255, then syscall, syscall32.
+    public static let entryCounters = 0x100
+    public static let entryCounterCount = 258
+    /// Exit-to-host counters, one u64 per entry vector as above.
+    public static let exitCounters = 0x100 + 258 * 8
+}
