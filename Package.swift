@@ -34,7 +34,7 @@ let package = Package(
         // ELF/bzImage loaders, Xen ELF notes, start_info, page tables.
         .target(name: "DomainBuilder", dependencies: ["XenABI", "XenPV", "GuestMemory", "CLibCompress"]),
         // Host half of the hypercalls.
-        .target(name: "Platform", dependencies: ["XenABI", "XenPV", "GuestMemory",
+        .target(name: "Platform", dependencies: ["XenABI", "XenPV", "GuestMemory", "CHostSys",
                                                  .product(name: "Logging", package: "swift-log")]),
         // One running domain: vCPU threads, exit loop, the shim <-> host channel.
         .target(name: "VMM", dependencies: ["XenABI", "XenPV", "GuestMemory", "KVM", "Platform",

@@ -38,3 +38,77 @@ public enum XenolithExit {
     public static let guestCrashed: Int32 = 3
     public static let hypervisorError: Int32 = 4
 }
+
+import DomainBuilder
+import Foundation
+import Logging
+import Platform
+import VMM
+
+/// A launch failure the user can act on (bad kernel, missing shim, ...).
+public struct LaunchError: Error, CustomStringConvertible {
+    public var description: String
+}
+
+/// Finds the shim built by scripts/build-shim: $XENOLITH_SHIM, next to the
+/// executable, or in the package's .build directory.
+func locateShim() -> String? {
+    if let p = ProcessInfo.processInfo.environment["XENOLITH_SHIM"] { return p }
+    let exe = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+    for candidate in [exe.appendingPathComponent("xenolith-shim.elf"),
+                      exe.appendingPathComponent("../xenolith-shim.elf"),
+                      exe.appendingPathComponent("../../xenolith-shim.elf")] {
+        if FileManager.default.fileExists(atPath: candidate.path) { return candidate.standardized.path }
+    }
+    return nil
+}
+
+/// Builds and runs the domain until it ends (`xenolith create -F`).
+public func launchDomain(_ config: DomainConfig, _ options: CreateOptions) throws -> DomainExit {
+    let kernel: KernelImage
+    do { kernel = try KernelImage.load(contentsOf: config.kernel.resolved) } catch {
+        throw LaunchError(description: "kernel: \(error)")
+    }
+    var ramdisk: [UInt8]?
+    if let rd = config.ramdisk {
+        guard let data = FileManager.default.contents(atPath: rd.resolved) else {
+            throw LaunchError(description: "ramdisk: cannot read '\(rd.given)'")
+        }
+        ramdisk = [UInt8](data)
+    }
+    guard let shimPath = locateShim(), let shimData = FileManager.default.contents(atPath: shimPath) else {
+        throw LaunchError(description: "shim: xenolith-shim.elf not found (run scripts/build, or set XENOLITH_SHIM)")
+    }
+    let shim: ShimImage
+    do { shim = try ShimImage.parse([UInt8](shimData)) } catch { throw LaunchError(description: "shim: \(error)") }
+    let consolePort: UInt32 = 1, storePort: UInt32 = 2
+    let spec = DomainSpec(memoryMiB: UInt64(config.memoryMiB), maxMemMiB: UInt64(config.maxmemMiB),
+                          vcpus: config.vcpus, cmdline: config.cmdline ?? "", kernel: kernel, ramdisk: ramdisk,
+                          shim: shim, consolePort: consolePort, storePort: storePort)
+    let built: BuiltDomain
+    do { built = try DomainBuilder.build(spec) } catch { throw LaunchError(description: "\(error)") }
+
+    var logger = Logger(label: "xenolith")
+    logger.logLevel = options.trace.isEmpty ? .warning : .info
+    var log: FileHandle?
+    if let path = options.consoleLog {
+        FileManager.default.createFile(atPath: path, contents: nil)
+        log = FileHandle(forWritingAtPath: path)
+    }
+    let logSink = log
+    let runner: DomainRunner
+    do {
+        runner = try DomainRunner(built: built, name: config.name, consolePort: consolePort, storePort: storePort,
+                                  logger: logger, trace: options.trace) { bytes in
+            let data = Data(bytes)
+            FileHandle.standardOutput.write(data)
+            logSink?.write(data)
+        }
+    } catch { throw LaunchError(description: "\(error)") }
+    switch runner.run() {
+    case .shutdown(.poweroff): return .poweroff
+    case .shutdown(.reboot): return .poweroff
+    case .shutdown(.crash(let reason)): return .crashed(reason: reason)
+    case .fault(let reason): return .hypervisorError(reason)
+    }
+}

@@ -205,7 +205,7 @@ extension DecodedInstruction {
             i += 1
             let mod = raw &>> 6
             let rmField = Int(raw & 7)
-            var m = ModRM(raw: raw, reg: Int((raw &>> 3) & 7) | rexR, rm: rmField | rexB)
+            let m = ModRM(raw: raw, reg: Int((raw &>> 3) & 7) | rexR, rm: rmField | rexB)
             if mod != 3 && !registerOnly {
                 var base = MemoryOperand.Base.register(rmField | rexB)
                 var index: Int?
@@ -246,8 +246,6 @@ extension DecodedInstruction {
                 memory = MemoryOperand(base: base, index: index, scale: scale,
                                        displacement: displacement,
                                        addressSize: addressSize, segment: segment)
-            } else {
-                m.rm = rmField | rexB
             }
             modRM = m
 

@@ -1,0 +1,271 @@
+// VMM: one running domain. Creates the KVM VM from a built domain, runs one
+// thread per vCPU blocked in KVM_RUN, and turns shim exits into Platform
+// calls (STYLE.md §6: exit dispatch is a function of the exit).
+import CKVM
+import DomainBuilder
+import Foundation
+import GuestMemory
+import KVM
+import Logging
+import Platform
+import XenABI
+import XenPV
+
+public enum VMMError: Error, CustomStringConvertible {
+    case kvm(KVMError)
+    case setup(String)
+    public var description: String {
+        switch self {
+        case .kvm(let e): return "kvm: \(e)"
+        case .setup(let s): return s
+        }
+    }
+}
+
+/// How a run ended.
+public enum RunResult: Sendable {
+    case shutdown(ShutdownRequest)
+    case fault(String)
+}
+
+public final class DomainRunner: DomainHost, @unchecked Sendable {
+    // @unchecked: kvm objects are thread-safe per their docs; mutable state
+    // is guarded by `lock`.
+    let built: BuiltDomain
+    public let domain: Domain
+    let vm: VM
+    let vcpu: VCPU
+    let logger: Logger
+    let consoleSink: @Sendable ([UInt8]) -> Void
+    let lock = NSCondition()
+    var vcpuThread: pthread_t?
+    var timerDeadline: UInt64?
+    var blocked = false
+    let scratch: UnsafeMutableRawPointer
+    var timerThread: Thread?
+    var stopping = false
+
+    public init(built: BuiltDomain, name: String, consolePort: UInt32, storePort: UInt32,
+                logger: Logger, trace: Set<String>, console: @escaping @Sendable ([UInt8]) -> Void) throws(VMMError) {
+        self.built = built
+        self.logger = logger
+        self.consoleSink = console
+        domain = Domain(name: name, memory: built.memory, ramPages: built.ramPages, vcpuCount: 1,
+                        sharedInfo: built.sharedInfoMFN << 12,
+                        consoleRing: built.consolePFN << 12, consolePort: consolePort,
+                        storeRing: built.storePFN << 12, storePort: storePort,
+                        m2pVirtBase: Layout.m2pVirtBase, grantFramesBase: Layout.xenBase + Layout.grantFrames,
+                        logger: logger, trace: trace)
+        scratch = mmap(nil, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)!
+        do {
+            let kvm = try KVMSystem()
+            vm = try kvm.createVM()
+            for (i, r) in built.memory.regions.enumerated() {
+                try vm.setMemoryRegion(slot: UInt32(i), guestPhys: r.base, size: r.size, hostAddress: r.host)
+            }
+            vcpu = try vm.createVCPU(id: 0)
+            try vcpu.setCPUID(try kvm.supportedCPUID())
+        } catch {
+            throw .kvm(error)
+        }
+        domain.host = self
+        domain.blockHook = { [weak self] v, poll in self?.block(v, poll: poll) }
+    }
+
+    // MARK: DomainHost
+
+    public func kick(vcpu id: Int) {
+        lock.lock()
+        let t = vcpuThread
+        let isBlocked = blocked
+        lock.broadcast()
+        lock.unlock()
+        if !isBlocked, let t {
+            vcpu.requestImmediateExit()
+            pthread_kill(t, SIGUSR1)
+        }
+    }
+
+    public func consoleOutput(_ bytes: [UInt8]) { consoleSink(bytes) }
+
+    public func setTimer(vcpu: Int, deadline: UInt64?) {
+        lock.lock()
+        timerDeadline = deadline
+        lock.broadcast()
+        lock.unlock()
+        if deadline != nil, deadline! <= domain.clock.now() { fireTimer() }
+    }
+
+    func fireTimer() {
+        lock.lock()
+        timerDeadline = nil
+        lock.unlock()
+        domain.raiseVIRQ(0, vcpu: 0) // VIRQ_TIMER
+    }
+
+    /// SCHEDOP_block / poll: wait for an event, a polled port, or a timeout.
+    func block(_ v: PVVCPU, poll: (ports: [UInt32], timeout: UInt64?)?) {
+        lock.lock()
+        blocked = true
+        while !stopping && domain.shutdownRequest == nil {
+            if let poll {
+                if poll.ports.contains(where: { domain.isPending(port: $0) }) { break }
+                if let t = poll.timeout, domain.clock.now() >= t { break }
+            } else if domain.eventDeliverable(v) || (try? domain.memory.load(UInt8.self, at: v.vcpuInfoAddress)) == 1 {
+                break
+            }
+            lock.wait(until: Date().addingTimeInterval(0.01))
+        }
+        blocked = false
+        lock.unlock()
+    }
+
+    // MARK: Run
+
+    public func run() -> RunResult {
+        installKickHandler()
+        lock.lock(); vcpuThread = pthread_self(); lock.unlock()
+        let timer = Thread { self.timerLoop() }
+        timer.start()
+        defer {
+            lock.lock(); stopping = true; lock.broadcast(); lock.unlock()
+            while !timer.isFinished { usleep(1000) }
+        }
+        do {
+            try DomainBuilder.buildIDT(built)
+            try setupVCPU()
+        } catch {
+            return .fault("vcpu setup: \(error)")
+        }
+        let v = domain.vcpus[0]
+        domain.updateTime(v)
+        domain.updateWallclock()
+        let area = Layout.vcpuArea(0)
+        let frameBase = Layout.xenBase + area + Layout.vcpuStackTop - UInt64(ShimFrame.size)
+        let frame = Frame(memory: built.memory, base: frameBase)
+        while true {
+            let exit: VCPUExit
+            do { exit = try vcpu.runOnce() } catch { return .fault("\(error)") }
+            switch exit {
+            case .io(port: ShimFrame.exitPort, _, out: true, _):
+                var cr2: UInt64 = 0
+                if frame.vector == 14 { cr2 = (try? vcpu.getSregs().cr2) ?? 0 }
+                domain.updateTime(v)
+                switch domain.handleEntry(v, frame, cr2: cr2) {
+                case .shutdown(let r): return .shutdown(r)
+                case .resume: break
+                }
+                if let f = applyDirty(v) { return .fault(f) }
+            case .interrupted:
+                if let r = domain.shutdownRequest { return .shutdown(r) }
+                if domain.eventDeliverable(v) {
+                    try? vcpu.injectInterrupt(vector: UInt32(ShimFrame.vectorEventCheck))
+                }
+            case .shutdown:
+                return .fault("triple fault (KVM_EXIT_SHUTDOWN)\n" + dumpState())
+            case .internalError(let sub):
+                return .fault("KVM could not emulate an instruction (suberror \(sub))\n" + dumpState())
+            default:
+                return .fault("unexpected exit \(exit)\n" + dumpState())
+            }
+        }
+    }
+
+    func timerLoop() {
+        lock.lock()
+        while !stopping {
+            if let d = timerDeadline {
+                let now = domain.clock.now()
+                if now >= d {
+                    lock.unlock()
+                    fireTimer()
+                    lock.lock()
+                    continue
+                }
+                lock.wait(until: Date().addingTimeInterval(Double(d - now) / 1e9))
+            } else {
+                lock.wait(until: Date().addingTimeInterval(0.5))
+            }
+        }
+        lock.unlock()
+    }
+
+    func applyDirty(_ v: PVVCPU) -> String? {
+        if let mmu = domain.mmuHook, mmu.needsShadowFlush {
+            mmu.needsShadowFlush = false
+            do { try vm.flushShadowMMU(scratchPage: scratch, guestPhys: 0x7F_0000_0000) } catch { return "\(error)" }
+        }
+        guard !v.dirty.isEmpty else { return nil }
+        do {
+            if v.dirty.contains(.cr3) {
+                var s = try vcpu.getSregs()
+                s.cr3 = v.currentTable
+                try vcpu.setSregs(s)
+            }
+            var msrs: [(UInt32, UInt64)] = []
+            if v.dirty.contains(.fsBase) { msrs.append((X86.msrFSBase, v.fsBase)) }
+            if v.dirty.contains(.gsBase) { msrs.append((X86.msrGSBase, v.activeGSBase)) }
+            if !msrs.isEmpty { try vcpu.setMSRs(msrs) }
+        } catch { return "\(error)" }
+        v.dirty = []
+        return nil
+    }
+
+    func setupVCPU() throws {
+        let v = domain.vcpus[0]
+        v.guestTable = built.l4
+        let area = Layout.vcpuArea(0)
+        var s = try vcpu.getSregs()
+        s.cr3 = built.l4
+        s.cr4 = X86.cr4PAE | X86.cr4OSFXSR | X86.cr4OSXMMEXCPT
+        s.cr0 = X86.cr0PE | X86.cr0MP | X86.cr0ET | X86.cr0NE | X86.cr0WP | X86.cr0AM | X86.cr0PG
+        s.efer = X86.eferLME | X86.eferLMA | X86.eferSCE | X86.eferNXE
+        s.cs = .code64(selector: Layout.flatRing3CS64, dpl: 3)
+        s.ss = .data(selector: Layout.flatRing3DS, dpl: 3)
+        s.ds = .null; s.es = .null; s.fs = .null; s.gs = .null
+        s.tr = .tss(selector: Layout.tssSelector, base: Layout.xenVirtBase + area + Layout.vcpuTSS, limit: 0x67)
+        s.gdt.base = Layout.xenVirtBase + area + Layout.vcpuGDT
+        s.gdt.limit = Layout.gdtLimit
+        s.idt.base = Layout.xenVirtBase + Layout.idt
+        s.idt.limit = 0xfff
+        try vcpu.setSregs(s)
+        let sym = built.shim.symbols
+        try vcpu.setMSRs([
+            (X86.msrLSTAR, sym["shim_syscall_entry"]!),
+            (X86.msrCSTAR, sym["shim_syscall32_entry"]!),
+            (X86.msrSTAR, UInt64(Layout.hypervisorCS) << 32),
+            (X86.msrSFMASK, 0x47700), // TF, IF, DF, IOPL, NT, AC
+            (X86.msrKernelGSBase, Layout.xenVirtBase + area + Layout.vcpuPerCPU),
+            (X86.msrGSBase, 0), (X86.msrFSBase, 0),
+            (X86.msrPAT, 0x0000_0501_0007_0406),
+        ])
+        var r = kvm_regs()
+        r.rip = built.entry
+        r.rsp = built.stackTop
+        r.rsi = built.startInfoVA
+        r.rflags = X86.rflagsReserved1 | X86.rflagsIF
+        try vcpu.setRegs(r)
+    }
+
+    func dumpState() -> String {
+        guard let r = try? vcpu.getRegs(), let s = try? vcpu.getSregs() else { return "  (registers unavailable)" }
+        func h(_ x: UInt64) -> String { "0x" + String(x, radix: 16) }
+        var out = "  rip \(h(r.rip)) rsp \(h(r.rsp)) rflags \(h(r.rflags)) cs \(h(UInt64(s.cs.selector))) ss \(h(UInt64(s.ss.selector)))\n"
+        out += "  rax \(h(r.rax)) rbx \(h(r.rbx)) rcx \(h(r.rcx)) rdx \(h(r.rdx)) rsi \(h(r.rsi)) rdi \(h(r.rdi))\n"
+        out += "  rbp \(h(r.rbp)) r8 \(h(r.r8)) r9 \(h(r.r9)) r10 \(h(r.r10)) r11 \(h(r.r11)) r12 \(h(r.r12))\n"
+        out += "  r13 \(h(r.r13)) r14 \(h(r.r14)) r15 \(h(r.r15)) cr2 \(h(s.cr2)) cr3 \(h(s.cr3))"
+        return out
+    }
+}
+
+private func installKickHandler() {
+    var sa = sigaction()
+    sa.__sigaction_handler.sa_handler = { _ in }
+    sigemptyset(&sa.sa_mask)
+    sa.sa_flags = 0
+    sigaction(SIGUSR1, &sa, nil)
+    var set = sigset_t()
+    sigemptyset(&set)
+    sigaddset(&set, SIGUSR1)
+    pthread_sigmask(SIG_UNBLOCK, &set, nil)
+}

@@ -1,0 +1,37 @@
+// The shim: ring 0 of a Xenolith VM, the CPU half of Xen (DESIGN.md
+// decision 3). Embedded Swift, built from source by scripts/build-shim.
+//
+// Every guest entry (trap, interrupt, `syscall`) reaches `shimTrap` with the
+// frame the entry stubs built (XenPV.ShimFrame). The shim counts the entry
+// and, for now, hands every entry to the host process (one `out` exit), which
+// completes it by rewriting the frame; the shim then returns to the guest
+// with `iretq`. Entries that can be completed without the host move here
+// one by one (issue #6); the counters below are the figures that measure it.
+//
+// Rules for this file: general-purpose registers only (the build rejects
+// SSE/x87/xsave/int3), no allocation, no runtime calls.
+import XenPV
+
+@_extern(c, "shim_exit_to_host")
+func shimExitToHost(_ reason: UInt32)
+
+/// Maps an entry vector to its counter bucket (see ShimPerCPU).
+@inline(__always)
+func counterIndex(_ vector: UInt64) -> Int {
+    if vector < 256 { return Int(vector) }
+    return vector == ShimFrame.vectorSyscall ? 256 : 257
+}
+
+@_cdecl("shim_trap")
+public func shimTrap(_ frame: UnsafeMutableRawPointer) {
+    // The per-vCPU data page sits right above the stack, whose top is the
+    // end of the frame for every entry from the guest.
+    let perCPU = frame + ShimFrame.size
+    let vector = frame.load(fromByteOffset: ShimFrame.vector, as: UInt64.self)
+    let slot = counterIndex(vector) * 8
+    let entries = perCPU.load(fromByteOffset: ShimPerCPU.entryCounters + slot, as: UInt64.self)
+    perCPU.storeBytes(of: entries &+ 1, toByteOffset: ShimPerCPU.entryCounters + slot, as: UInt64.self)
+    let exits = perCPU.load(fromByteOffset: ShimPerCPU.exitCounters + slot, as: UInt64.self)
+    perCPU.storeBytes(of: exits &+ 1, toByteOffset: ShimPerCPU.exitCounters + slot, as: UInt64.self)
+    shimExitToHost(UInt32(truncatingIfNeeded: vector))
+}
