@@ -54,6 +54,7 @@ let package = Package(
         .testTarget(name: "XenPVTests", dependencies: ["XenPV", "XenABI"]),
         .testTarget(name: "DomainBuilderTests", dependencies: ["DomainBuilder", "GuestMemory", "XenABI"]),
         .testTarget(name: "ToolstackTests", dependencies: ["Toolstack"]),
+        .testTarget(name: "PlatformTests", dependencies: ["Platform", "GuestMemory", "XenABI", "XenPV"]),
         .testTarget(name: "KVMTests", dependencies: ["KVM"]),
         .testTarget(name: "GuestTests", dependencies: []),
     ]

@@ -82,7 +82,7 @@ import XenPV
         #expect(regs.rflags & c.flags.0 == c.flags.1)
         // Writable references follow the entry.
         for frame: UInt64 in [11, 13, 14] {
-            let mappedRW = (0..<512).contains { f.get(F.l1, $0) & 0x3 == 0x3 && f.get(F.l1, $0) >> 12 == frame }
+            let mappedRW = (0..<512).contains { f.get(F.l1, $0) & 0x3 == 0x3 && (f.get(F.l1, $0) & PageTableEntry.addressMask) >> 12 == frame }
             #expect(f.info(frame).count == (mappedRW ? 1 : 0), "frame \(frame)")
         }
     }

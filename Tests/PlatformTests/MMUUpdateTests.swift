@@ -208,7 +208,7 @@ import XenABI
         final class Box: @unchecked Sendable { var writes: [(UInt64, UInt64)] = [] }
         let box = Box()
         f.mmu.m2pWrite = { box.writes.append(($0, $1)) }
-        #expect(f.mmuUpdate([(20 << 12 | 0x123 | Self.machphys, 21)]) == 0)
+        #expect(f.mmuUpdate([(20 << 12 | 0x120 | Self.machphys, 21)]) == 0)
         #expect(box.writes.count == 1 && box.writes[0] == (20, 21))
     }
 

@@ -226,18 +226,16 @@ struct PageTypes {
     /// `promote_l4_table`, `init_xen_l4_slots`.
     private mutating func promoteTable(_ mfn: UInt64, level: Int) throws(XenErrno) {
         let base = mfn << PageTableEntry.pageShift
+        // One copy of the page, then plain array reads: GuestMemory's
+        // per-word accessors are generic and cost far more per entry. The
+        // page cannot change under us except for A/D bits (it is typed, so
+        // not writable by the guest) and each entry is read exactly once.
+        let page = try memory.read(at: base, count: Int(PageTableEntry.pageSize))
         var slot = 0
         while slot < PageTableEntry.entriesPerTable {
             defer { slot += 1 }
             if level == 4 && Self.isHypervisorSlot(slot) { continue }
-            let address = base + UInt64(slot) * 8
-            let entry: UInt64
-            do throws(XenErrno) {
-                entry = try memory.load(UInt64.self, at: address)
-            } catch {
-                dropEntries(base: base, level: level, below: slot)
-                throw error
-            }
+            let entry = Self.entry(page, slot)
             guard entry & PageTableEntry.present != 0 else { continue }
             do throws(XenErrno) {
                 try getPageFromEntry(entry, level: level)
@@ -247,33 +245,56 @@ struct PageTypes {
             }
             let adjusted = PageTableEntry.adjustedForGuest(entry, level: level)
             if adjusted != entry {
-                // The entry was present: KVM may hold a shadow of the old value.
-                try? memory.store(adjusted, at: address)
+                // The entry was present: KVM may hold a shadow of the old
+                // value. Compare-exchange keeps A/D bits the CPU set since
+                // the copy.
+                let address = base + UInt64(slot) * 8
+                var current = entry
+                for _ in 0..<64 {
+                    guard let r = try? memory.compareExchange64(at: address, expected: current,
+                                                                desired: current | (adjusted ^ entry)),
+                          !r.exchanged else { break }
+                    current = r.original
+                }
                 needsShadowFlush = true
             }
         }
         if level == 4 {
             for (k, value) in hypervisorSlots.enumerated() {
-                let address = base + UInt64(Self.hypervisorSlotRange.lowerBound + k) * 8
-                let old = (try? memory.load(UInt64.self, at: address)) ?? 0
+                let slot = Self.hypervisorSlotRange.lowerBound + k
+                let old = Self.entry(page, slot)
                 if old != value {
-                    try? memory.store(value, at: address)
+                    try? memory.store(value, at: base + UInt64(slot) * 8)
                     if old & PageTableEntry.present != 0 { needsShadowFlush = true }
                 }
             }
         }
     }
 
+    /// Entry `slot` of a page copied with `GuestMemory.read`.
+    @inline(__always)
+    static func entry(_ page: [UInt8], _ slot: Int) -> UInt64 {
+        let o = slot &* 8
+        var v: UInt64 = 0
+        var k = 0
+        while k < 8 {
+            v |= UInt64(page[o &+ k]) &<< UInt64(k &* 8)
+            k &+= 1
+        }
+        return v
+    }
+
     /// Drops the references of entries `0 ..< limit` (undoing a partial
     /// promotion).
     private mutating func dropEntries(base: UInt64, level: Int, below limit: Int) {
+        guard limit > 0, let page = try? memory.read(at: base, count: Int(PageTableEntry.pageSize)) else {
+            return
+        }
         var slot = limit
         while slot > 0 {
             slot -= 1
             if level == 4 && Self.isHypervisorSlot(slot) { continue }
-            if let entry = try? memory.load(UInt64.self, at: base + UInt64(slot) * 8) {
-                putPageFromEntry(entry, level: level)
-            }
+            putPageFromEntry(Self.entry(page, slot), level: level)
         }
     }
 
