@@ -56,6 +56,5 @@ let package = Package(
         .testTarget(name: "ToolstackTests", dependencies: ["Toolstack"]),
         .testTarget(name: "PlatformTests", dependencies: ["Platform", "GuestMemory", "XenABI", "XenPV"]),
         .testTarget(name: "KVMTests", dependencies: ["KVM"]),
-        .testTarget(name: "GuestTests", dependencies: []),
     ]
 )

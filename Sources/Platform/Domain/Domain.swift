@@ -149,13 +149,9 @@ public final class SystemClock: @unchecked Sendable {
         tscAtStart = tsc0
         var rt = timespec()
         clock_gettime(CLOCK_REALTIME, &rt)
-        let sinceStart = mono1 - mono
-        var sec = UInt64(rt.tv_sec), nsec = UInt64(rt.tv_nsec)
-        let back = sinceStart
-        let total = sec * 1_000_000_000 + nsec - back
-        sec = total / 1_000_000_000
-        nsec = total % 1_000_000_000
-        startRealtime = (sec, nsec)
+        // Wallclock at system time 0: now minus the time since `mono`.
+        let total = UInt64(rt.tv_sec) * 1_000_000_000 + UInt64(rt.tv_nsec) - (mono1 - mono)
+        startRealtime = (total / 1_000_000_000, total % 1_000_000_000)
     }
 
     public static func rdtsc() -> UInt64 { chostsys_rdtsc() }

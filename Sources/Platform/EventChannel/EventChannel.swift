@@ -47,10 +47,8 @@ extension Domain {
         guard vcpu < vcpus.count else { return }
         let vi = vcpus[vcpu].vcpuInfoAddress
         let selBit = UInt64(1) << word
-        let oldSel = (try? memory.fetchOr64(at: vi + 8, selBit)) ?? selBit
-        if oldSel & selBit == 0 || true {
-            try? memory.store(UInt8(1), at: vi)
-        }
+        _ = try? memory.fetchOr64(at: vi + 8, selBit)
+        try? memory.store(UInt8(1), at: vi)
     }
 
     /// True if `vcpu` has an event to deliver (pending && !mask).
