@@ -3,12 +3,11 @@
  *
  * Register contract
  * - Entered from the guest (CPL3) through the IDT (every vector, DPL0
- *   interrupt gates, CS 0xe008) or through `syscall` (LSTAR / CSTAR, CS 0xe008).
- * - IDT entries arrive on the per-vCPU stack from TSS.RSP0 with interrupts
- *   off. `syscall` arrives on the guest's stack: the stub swaps to the shim's
- *   per-vCPU data with `swapgs` (MSR_KERNEL_GS_BASE holds its address while
- *   the guest runs), switches to the shim stack and builds the same frame
- *   an IDT entry would, then swaps back so %gs is the guest's again.
+ *   interrupt gates, CS 0xe008, IST 1) or through `syscall` (LSTAR / CSTAR,
+ *   CS 0xe008), which arrives as a #UD from the syscall page (below).
+ * - Every IDT entry arrives on the per-vCPU stack (TSS.IST1 = TSS.RSP0 =
+ *   its top) with interrupts off, so the frame always ends at the stack top
+ *   and the per-vCPU data page follows it.
  * - Every entry builds a ShimFrame (Sources/XenPV/ShimFrame.swift) and calls
  *   shim_trap(frame) (Swift). On return the frame, possibly rewritten by the
  *   host, is restored and `iretq` resumes the guest. `sysretq` is never used
@@ -36,40 +35,29 @@ shim_vector_stubs:
         .set vec, vec + 1
         .endr
 
-/* 64-bit `syscall`: RCX = guest RIP, R11 = guest RFLAGS, RSP = guest RSP. */
-        .align 32
+/* The `syscall` entries live in a page of their own. On kvm-pvm hosts the
+ * code a `syscall` from CPL3 reaches runs with user-mode page permissions:
+ * LSTAR must be user-accessible and outside L4 slot 256, and that code can
+ * neither touch supervisor pages (our stack, per-vCPU data) nor run
+ * privileged instructions such as `swapgs` (docs/kvm-pvm-findings.md). So
+ * the host maps this page a second time, read-only and user-readable, in
+ * slot 258, points LSTAR/CSTAR at it, and each entry is a single `ud2`: the
+ * #UD is delivered through the IDT on the IST stack at CPL0, and shim_trap
+ * turns a #UD at one of these two addresses back into the `syscall` it was
+ * (RCX = guest RIP, R11 = guest RFLAGS, RSP = guest RSP, untouched). */
+        .section .text.syscall, "ax"
+        .align 4096
+        .globl shim_syscall_page
+shim_syscall_page:
         .globl shim_syscall_entry
 shim_syscall_entry:
-        swapgs
-        movq %rsp, %gs:0            /* ShimPerCPU.scratchRSP */
-        movq %gs:8, %rsp            /* ShimPerCPU.stackTop */
-        pushq $0xe02b               /* SS: FLAT_RING3_SS64 */
-        pushq %gs:0                 /* RSP */
-        pushq %r11                  /* RFLAGS */
-        pushq $0xe033               /* CS: FLAT_RING3_CS64 */
-        pushq %rcx                  /* RIP */
-        swapgs
-        pushq $0
-        pushq $0x100                /* ShimFrame.vectorSyscall */
-        jmp shim_common
-
-/* Compatibility-mode `syscall` (CSTAR). */
+        ud2
         .align 32
         .globl shim_syscall32_entry
 shim_syscall32_entry:
-        swapgs
-        movq %rsp, %gs:0
-        movq %gs:8, %rsp
-        pushq $0xe02b
-        pushq %gs:0
-        pushq %r11
-        pushq $0xe023               /* CS: FLAT_RING3_CS32 */
-        pushq %rcx
-        swapgs
-        pushq $0
-        pushq $0x101                /* ShimFrame.vectorSyscall32 */
-        jmp shim_common
+        ud2
 
+        .section .text.entry, "ax"
 shim_common:
         pushq %r15
         pushq %r14

@@ -191,8 +191,15 @@ public enum DomainBuilder {
         }
 
         // 7. The hypervisor's own mappings (slots 256 and 257).
+        guard let syscallPage = spec.shim.symbols["shim_syscall_page"],
+              syscallPage >= Layout.xenVirtBase + Layout.shimImage,
+              syscallPage < Layout.xenVirtBase + Layout.shimImageEnd else {
+            throw BuildError("shim syscall page outside the shim image")
+        }
         let (hvEntries, gdtL1) = try buildHypervisorTables(memory: memory, regionSize: regionSize,
-                                                            ramPages: ramPages, vcpus: spec.vcpus, w64: w64)
+                                                            ramPages: ramPages, vcpus: spec.vcpus,
+                                                            syscallPage: Layout.xenBase + (syscallPage - Layout.xenVirtBase),
+                                                            w64: w64)
         for (slot, e) in hvEntries { try w64(e, l4 + UInt64(slot) * 8) }
 
         // 8. The shim image.
@@ -248,10 +255,12 @@ public enum DomainBuilder {
                            shim: spec.shim, hypervisorL4Entries: hvEntries, gdtL1Entries: gdtL1)
     }
 
-    /// Page tables for slot 256 (whole hypervisor region, ring 0 only) and
-    /// slot 257 (the M2P, guest-readable), the IDT, GDT page 14 and TSS of
-    /// each vCPU. Returns the L4 entries and each vCPU's GDT L1-entry base.
+    /// Page tables for slot 256 (whole hypervisor region, ring 0 only),
+    /// slot 257 (the M2P, guest-readable) and slot 258 (the shim's syscall
+    /// page, read-only, user-readable), the IDT, GDT page 14 and TSS of each
+    /// vCPU. Returns the L4 entries and each vCPU's GDT L1-entry base.
     static func buildHypervisorTables(memory: GuestMemory, regionSize: UInt64, ramPages: UInt64, vcpus: Int,
+                                      syscallPage: UInt64,
                                       w64: (UInt64, UInt64) throws(BuildError) -> Void) throws(BuildError)
         -> ([(slot: Int, entry: UInt64)], [UInt64]) {
         let base = Layout.xenBase
@@ -291,6 +300,11 @@ public enum DomainBuilder {
                 try w64((base + Layout.m2p + (i * 512 + j) * pageSize) | pteP | pteU | pteA | pteNX, l1 + j * 8)
             }
         }
+        // Slot 258: the syscall page alias, L3[0] → L2[0] → L1[0].
+        let sl3 = try alloc(), sl2 = try alloc(), sl1 = try alloc()
+        try w64(sl2 | pteP | pteU | pteA, sl3)
+        try w64(sl1 | pteP | pteU | pteA, sl2)
+        try w64(syscallPage | pteP | pteU | pteA, sl1)
         // Per-vCPU GDT: pages 0-13 show the zero page until set_gdt; page 14 is ours.
         var gdtL1: [UInt64] = []
         for v in 0..<vcpus {
@@ -312,8 +326,9 @@ public enum DomainBuilder {
             let limit: UInt64 = 0x67
             try w64(limit | (tssVA & 0xff_ffff) << 16 | 0x89 << 40 | ((tssVA >> 24) & 0xff) << 56, page14 + 0x40)
             try w64(tssVA >> 32, page14 + 0x48)
-            // TSS: RSP0 = stack top; I/O bitmap offset past the limit (no I/O from CPL3).
+            // TSS: RSP0 = IST1 = stack top; I/O bitmap offset past the limit (no I/O from CPL3).
             try w64(Layout.xenVirtBase + area + Layout.vcpuStackTop, base + area + Layout.vcpuTSS + 4)
+            try w64(Layout.xenVirtBase + area + Layout.vcpuStackTop, base + area + Layout.vcpuTSS + 0x24)
             try w64(UInt64(0x68) << 48, base + area + Layout.vcpuTSS + 0x60)
             // Per-CPU data: scratch, stack top, id.
             try w64(Layout.xenVirtBase + area + Layout.vcpuStackTop, base + area + Layout.vcpuPerCPU + 8)
@@ -321,7 +336,8 @@ public enum DomainBuilder {
         }
         let l4Shim = l3 | kernelRW
         let l4M2P = ml3 | pteP | pteU | pteA
-        return ([(Layout.shimL4Slot, l4Shim), (Layout.m2pL4Slot, l4M2P)], gdtL1)
+        let l4Syscall = sl3 | pteP | pteU | pteA
+        return ([(Layout.shimL4Slot, l4Shim), (Layout.m2pL4Slot, l4M2P), (Layout.syscallL4Slot, l4Syscall)], gdtL1)
     }
 
     /// Fills the IDT from the shim's vector table: 256 DPL0 interrupt gates.
@@ -332,7 +348,9 @@ public enum DomainBuilder {
         for v in 0..<256 {
             let stubAddr = Layout.xenBase + (table - Layout.xenVirtBase) + UInt64(v) * 8
             guard let stub = try? built.memory.load(UInt64.self, at: stubAddr) else { throw BuildError("shim vector table unreadable") }
-            let lo = (stub & 0xffff) | UInt64(Layout.hypervisorCS) << 16 | UInt64(0x8e) << 40 | ((stub >> 16) & 0xffff) << 48
+            // IST 1: every entry lands at the top of the vCPU's shim stack,
+            // also the #UD of a `syscall` (which arrives at CPL0, shim/entry.S).
+            let lo = (stub & 0xffff) | UInt64(Layout.hypervisorCS) << 16 | UInt64(1) << 32 | UInt64(0x8e) << 40 | ((stub >> 16) & 0xffff) << 48
             let gate = Layout.xenBase + Layout.idt + UInt64(v) * 16
             do {
                 try built.memory.store(lo, at: gate)

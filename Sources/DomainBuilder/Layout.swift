@@ -8,6 +8,8 @@
 // hypervisor-private data) and, for the read-only M2P, in slot 257 where the
 // guest kernel can read it (docs/kvm-pvm-host.md).
 
+import XenPV
+
 public enum Layout {
     /// Machine address of the hypervisor region: 512 GiB, above any RAM size
     /// we accept, below the 48-bit physical limit.
@@ -17,6 +19,11 @@ public enum Layout {
     /// Virtual address of the read-only M2P (L4 slot 257, guest-readable).
     public static let m2pVirtBase: UInt64 = 0xFFFF_8080_0000_0000
     public static let m2pL4Slot = 257
+    /// Virtual address of the shim's `syscall` page alias (L4 slot 258,
+    /// read-only, user-readable): on kvm-pvm hosts a `syscall` from CPL3 only
+    /// reaches a user-accessible LSTAR outside slot 256 (docs/kvm-pvm-findings.md).
+    public static let syscallAliasVirtBase: UInt64 = ShimFrame.syscallPageAlias
+    public static let syscallL4Slot = 258
     public static let shimL4Slot = 256
 
     // Offsets inside the hypervisor region.

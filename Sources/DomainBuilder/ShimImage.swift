@@ -1,6 +1,8 @@
 // The shim ELF (built by scripts/build-shim): its loadable segments and the
 // symbols the host needs to wire it up (IDT stubs, syscall entries).
 
+import XenPV
+
 public struct ShimImage: Sendable {
     public struct Segment: Sendable {
         public var vaddr: UInt64
@@ -53,9 +55,23 @@ public struct ShimImage: Sendable {
                 symbols[String(decoding: name, as: UTF8.self)] = try u64(e + 8)
             }
         }
-        for required in ["shim_vector_table", "shim_syscall_entry", "shim_syscall32_entry"] where symbols[required] == nil {
+        for required in ["shim_vector_table", "shim_syscall_page", "shim_syscall_entry", "shim_syscall32_entry"] where symbols[required] == nil {
             throw LoadError(description: "shim image lacks symbol \(required)")
         }
+        let page = symbols["shim_syscall_page"]!
+        for (entry, offset) in [("shim_syscall_entry", ShimFrame.syscallEntryOffset),
+                                ("shim_syscall32_entry", ShimFrame.syscall32EntryOffset)] {
+            guard page & 0xfff == 0, symbols[entry] == page + offset else {
+                throw LoadError(description: "shim image: \(entry) is not at offset \(offset) of the page-aligned shim_syscall_page")
+            }
+        }
         return ShimImage(segments: segments, symbols: symbols)
+    }
+
+    /// LSTAR/CSTAR value for a syscall entry symbol: its address in the
+    /// slot-258 alias of shim_syscall_page (Layout.syscallAliasVirtBase).
+    public func syscallAlias(_ symbol: String) -> UInt64? {
+        guard let page = symbols["shim_syscall_page"], let e = symbols[symbol] else { return nil }
+        return Layout.syscallAliasVirtBase + (e - page)
     }
 }

@@ -81,7 +81,7 @@ extension Domain {
     func bounceException(_ v: PVVCPU, _ f: Frame, vector: Int, errorCode: UInt64?) -> EntryOutcome {
         let t = v.trapTable[vector]
         if trace.contains("traps") {
-            logger.info("trap vcpu\(v.id) vector \(vector) err \(errorCode.map { String($0, radix: 16) } ?? "-") rip 0x\(String(f.rip, radix: 16))")
+            logger.info("trap vcpu\(v.id) vector \(vector) err \(errorCode.map { String($0, radix: 16) } ?? "-") rip 0x\(String(f.rip, radix: 16)) cs 0x\(String(f.cs, radix: 16)) rsp 0x\(String(f.rsp, radix: 16))")
         }
         guard t.address != 0 else {
             return crash("unhandled exception \(vector) at rip 0x\(String(f.rip, radix: 16)) (no trap handler)")

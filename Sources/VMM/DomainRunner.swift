@@ -229,10 +229,9 @@ public final class DomainRunner: DomainHost, @unchecked Sendable {
         s.idt.base = Layout.xenVirtBase + Layout.idt
         s.idt.limit = 0xfff
         try vcpu.setSregs(s)
-        let sym = built.shim.symbols
         try vcpu.setMSRs([
-            (X86.msrLSTAR, sym["shim_syscall_entry"]!),
-            (X86.msrCSTAR, sym["shim_syscall32_entry"]!),
+            (X86.msrLSTAR, built.shim.syscallAlias("shim_syscall_entry")!),
+            (X86.msrCSTAR, built.shim.syscallAlias("shim_syscall32_entry")!),
             (X86.msrSTAR, UInt64(Layout.hypervisorCS) << 32),
             (X86.msrSFMASK, 0x47700), // TF, IF, DF, IOPL, NT, AC
             (X86.msrKernelGSBase, Layout.xenVirtBase + area + Layout.vcpuPerCPU),

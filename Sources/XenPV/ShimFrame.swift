@@ -23,6 +23,13 @@ public enum ShimFrame {
     /// the shim when an event is pending while guest code runs.
     public static let vectorEventCheck: UInt64 = 0xf0
 
+    /// Where the host maps the shim's `syscall` page (L4 slot 258, read-only,
+    /// user-readable) and the offsets of its two entries in that page
+    /// (shim/entry.S, DomainBuilder's Layout.syscallAliasVirtBase).
+    public static let syscallPageAlias: UInt64 = 0xFFFF_8100_0000_0000
+    public static let syscallEntryOffset: UInt64 = 0
+    public static let syscall32EntryOffset: UInt64 = 0x20
+
     /// The I/O port the shim writes (32-bit `out`) to exit to the host; the
     /// value written is the entry's vector.
     public static let exitPort: UInt16 = 0x0e0
@@ -44,10 +51,10 @@ public enum ShimFrame {
     }
 }
 
-/// The per-vCPU data page the shim finds through %gs (after `swapgs`) and,
-/// for entries through the IDT, right above its stack.
+/// The per-vCPU data page, right above the shim stack (every entry's frame
+/// ends at the stack top).
 public enum ShimPerCPU {
-    /// Guest RSP saved by the `syscall` entry.
+    /// Reserved (was the `syscall` entry's scratch RSP).
     public static let scratchRSP = 0
     /// Top of this vCPU's shim stack.
     public static let stackTop = 8

@@ -22,12 +22,41 @@ func counterIndex(_ vector: UInt64) -> Int {
     return vector == ShimFrame.vectorSyscall ? 256 : 257
 }
 
+/// A `syscall` reaches its `ud2` in the syscall page (shim/entry.S) and
+/// arrives here as a #UD at that address. Rewrites the frame into the
+/// `syscall` it was and returns its pseudo-vector, or returns `vector`
+/// unchanged. (The frame's CS is the guest's: on kvm-pvm the `syscall` does
+/// not leave CPL3. A guest that jumps to the page itself gains nothing a
+/// `syscall` would not give it: RCX and R11 are its own either way, and the
+/// host sanitises the RFLAGS it returns with.)
+@inline(__always)
+func syscallFromUD(_ frame: UnsafeMutableRawPointer, vector: UInt64) -> UInt64 {
+    guard vector == 6 else { return vector }
+    let rip = frame.load(fromByteOffset: ShimFrame.rip, as: UInt64.self)
+    let kind: UInt64
+    let cs: UInt64
+    if rip == ShimFrame.syscallPageAlias + ShimFrame.syscallEntryOffset {
+        kind = ShimFrame.vectorSyscall; cs = 0xe033       // FLAT_RING3_CS64
+    } else if rip == ShimFrame.syscallPageAlias + ShimFrame.syscall32EntryOffset {
+        kind = ShimFrame.vectorSyscall32; cs = 0xe023     // FLAT_RING3_CS32
+    } else {
+        return vector
+    }
+    frame.storeBytes(of: kind, toByteOffset: ShimFrame.vector, as: UInt64.self)
+    frame.storeBytes(of: 0, toByteOffset: ShimFrame.errorCode, as: UInt64.self)
+    frame.storeBytes(of: frame.load(fromByteOffset: ShimFrame.rcx, as: UInt64.self), toByteOffset: ShimFrame.rip, as: UInt64.self)
+    frame.storeBytes(of: cs, toByteOffset: ShimFrame.cs, as: UInt64.self)
+    frame.storeBytes(of: frame.load(fromByteOffset: ShimFrame.r11, as: UInt64.self), toByteOffset: ShimFrame.rflags, as: UInt64.self)
+    frame.storeBytes(of: 0xe02b, toByteOffset: ShimFrame.ss, as: UInt64.self) // FLAT_RING3_SS64
+    return kind
+}
+
 @_cdecl("shim_trap")
 public func shimTrap(_ frame: UnsafeMutableRawPointer) {
     // The per-vCPU data page sits right above the stack, whose top is the
     // end of the frame for every entry from the guest.
     let perCPU = frame + ShimFrame.size
-    let vector = frame.load(fromByteOffset: ShimFrame.vector, as: UInt64.self)
+    let vector = syscallFromUD(frame, vector: frame.load(fromByteOffset: ShimFrame.vector, as: UInt64.self))
     let slot = counterIndex(vector) * 8
     let entries = perCPU.load(fromByteOffset: ShimPerCPU.entryCounters + slot, as: UInt64.self)
     perCPU.storeBytes(of: entries &+ 1, toByteOffset: ShimPerCPU.entryCounters + slot, as: UInt64.self)
