@@ -68,6 +68,24 @@ public final class DomainRunner: DomainHost, @unchecked Sendable {
         } catch {
             throw .kvm(error)
         }
+        // The PV MMU: the builder's tables are pinned and become vCPU 0's
+        // kernel base pointer before the guest runs.
+        let sharedInfoMFN = built.sharedInfoMFN
+        let grantFirst = (Layout.xenBase + Layout.grantFrames) >> 12
+        let mmu = MMU(memory: built.memory, ramFrames: built.ramPages,
+                      isForeignMappable: { mfn in
+                          mfn == sharedInfoMFN || (mfn >= grantFirst && mfn < grantFirst + UInt64(Layout.maxGrantFrames))
+                      },
+                      hypervisorL4Entries: built.hypervisorL4Entries)
+        let memory = built.memory
+        mmu.m2pWrite = { mfn, pfn in try? memory.store(pfn, at: Layout.xenBase + Layout.m2p + mfn * 8) }
+        let hooks = DomainMMU(mmu: mmu)
+        do {
+            try hooks.adoptInitialTables(l4: built.l4, vcpu: domain.vcpus[0])
+        } catch {
+            throw .setup("the initial page tables do not validate (\(error)): a domain builder bug")
+        }
+        domain.mmuHook = hooks
         domain.host = self
         domain.blockHook = { [weak self] v, poll in self?.block(v, poll: poll) }
     }
@@ -213,7 +231,6 @@ public final class DomainRunner: DomainHost, @unchecked Sendable {
 
     func setupVCPU() throws {
         let v = domain.vcpus[0]
-        v.guestTable = built.l4
         let area = Layout.vcpuArea(0)
         var s = try vcpu.getSregs()
         s.cr3 = built.l4

@@ -71,6 +71,9 @@ enum DomID {
 enum Selector {
     static let kernelCS: UInt64 = 0xe033   // FLAT_KERNEL_CS64 = FLAT_RING3_CS64
     static let kernelSS: UInt64 = 0xe02b   // FLAT_KERNEL_SS64 = FLAT_RING3_SS64
+    /// What CPL3 code reads from CS/SS on kvm-pvm hosts (Linux __USER_CS/__USER_DS).
+    static let hostFlatCS: UInt64 = 0x33
+    static let hostFlatSS: UInt64 = 0x2b
     static let userCS: UInt64 = 0xe033     // FLAT_USER_CS64
     static let userSS: UInt64 = 0xe02b     // FLAT_USER_SS64
 }
