@@ -59,6 +59,9 @@ shim_syscall32_entry:
 
         .section .text.entry, "ax"
 shim_common:
+        /* ShimPerCPU.frameDone = 0: the per-vCPU page starts at the stack
+         * top, 56 bytes (hardware frame, vector, error code) above us. */
+        movq $0, 56+24(%rsp)
         pushq %r15
         pushq %r14
         pushq %r13

@@ -66,6 +66,12 @@ public enum Layout {
     public static let flatRing3CS64: UInt16 = 0xe033
     public static let tssSelector: UInt16 = 0xe040
 
+    /// Whether `rip` is shim code in slot 256 (not the slot-258 syscall
+    /// page, which guest-mode entries pass through).
+    public static func isHypervisorText(_ rip: UInt64) -> Bool {
+        rip >= xenVirtBase && rip < xenVirtBase + (UInt64(1) << 39)
+    }
+
     public static func vcpuArea(_ vcpu: Int) -> UInt64 { vcpuAreas + UInt64(vcpu) * vcpuAreaSize }
 
     /// Size of the hypervisor region for a domain with `ramPages` frames.

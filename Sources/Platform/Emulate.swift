@@ -26,19 +26,12 @@ extension Domain {
         guard let (insn, len) = PrivilegedInstruction.decode(bytes(raw)) else { return bounceException(v, f, vector: 13, errorCode: f.errorCode) }
         let next = f.rip &+ UInt64(len)
         // `int n` through a gate: every shim gate is DPL0, so `int n` arrives
-        // here as #GP(n*8+2); deliver n if the guest's trap entry allows it.
-        func softwareInterrupt(_ n: Int) -> EntryOutcome {
-            let dpl = Int(v.trapTable[n].flags & 3)
-            guard f.errorCode == UInt64(n * 8 + 2), dpl >= (v.kernelMode ? 1 : 3), v.trapTable[n].address != 0 else {
-                return bounceException(v, f, vector: 13, errorCode: f.errorCode)
-            }
-            f.rip = next
-            return bounceException(v, f, vector: n, errorCode: nil)
-        }
+        // here as #GP(n*8+2) (or as #UD, see emulateInvalidOp).
         switch insn {
-        case .int(let n): return softwareInterrupt(Int(n))
-        case .int3: return softwareInterrupt(3)
-        case .into: return softwareInterrupt(4)
+        case .int(let n) where f.errorCode == UInt64(n) * 8 + 2: return softwareInterrupt(v, f, Int(n), length: len)
+        case .int3 where f.errorCode == 3 * 8 + 2: return softwareInterrupt(v, f, 3, length: len)
+        case .into where f.errorCode == 4 * 8 + 2: return softwareInterrupt(v, f, 4, length: len)
+        case .int, .int3, .into: return bounceException(v, f, vector: 13, errorCode: f.errorCode)
         default: break
         }
         guard v.kernelMode else { return bounceException(v, f, vector: 13, errorCode: f.errorCode) }
@@ -89,12 +82,36 @@ extension Domain {
     }
 
     /// #UD: the forced-emulation prefix `ud2; "xen"; cpuid` (emul-inv-op.c).
-    func emulateInvalidOp(_ v: PVVCPU, _ f: Frame) -> Bool {
+    /// Delivers software interrupt `n` (the `int n` of `length` bytes at
+    /// f.rip) if the guest's trap entry allows it, else #GP(n*8+2) at the
+    /// instruction. Xen: permit_softint (xen/arch/x86/traps.c).
+    func softwareInterrupt(_ v: PVVCPU, _ f: Frame, _ n: Int, length: Int) -> EntryOutcome {
+        let dpl = Int(v.trapTable[n].flags & 3)
+        guard dpl >= (v.kernelMode ? 1 : 3), v.trapTable[n].address != 0 else {
+            return bounceException(v, f, vector: 13, errorCode: UInt64(n * 8 + 2))
+        }
+        f.rip &+= UInt64(length)
+        return bounceException(v, f, vector: n, errorCode: nil)
+    }
+
+    /// #UD from the guest: forced-emulation CPUID, and `int n` (on kvm-pvm
+    /// hosts a software interrupt from CPL3 through a DPL0 gate arrives as
+    /// #UD at the instruction, docs/kvm-pvm-findings.md). nil: bounce #UD.
+    func emulateInvalidOp(_ v: PVVCPU, _ f: Frame) -> EntryOutcome? {
         let raw = fetch(v, f.rip)
-        guard let len = PrivilegedInstruction.decodeForcedEmulation(bytes(raw)) else { return false }
-        emulateCPUID(f)
-        f.rip &+= UInt64(len)
-        return true
+        if let len = PrivilegedInstruction.decodeForcedEmulation(bytes(raw)) {
+            emulateCPUID(f)
+            f.rip &+= UInt64(len)
+            return .resume
+        }
+        if let (insn, len) = PrivilegedInstruction.decode(bytes(raw)) {
+            switch insn {
+            case .int(let n): return softwareInterrupt(v, f, Int(n), length: len)
+            case .into: return softwareInterrupt(v, f, 4, length: len)
+            default: break
+            }
+        }
+        return nil
     }
 
     func emulateCPUID(_ f: Frame) {

@@ -32,7 +32,7 @@ extension Domain {
     }
 
     /// Bounces an event upcall if one is deliverable (test_guest_events).
-    func deliverEvents(_ v: PVVCPU, _ f: Frame) -> EntryOutcome {
+    public func deliverEvents(_ v: PVVCPU, _ f: Frame) -> EntryOutcome {
         guard eventDeliverable(v), v.eventCallback.address != 0 else { return .resume }
         if trace.contains("traps") { logger.info("upcall vcpu\(v.id) -> 0x\(String(v.eventCallback.address, radix: 16))") }
         return bounce(v, f, to: v.eventCallback.address, errorCode: nil, maskEvents: true) ?? .resume
@@ -64,7 +64,8 @@ extension Domain {
         var bytes: [UInt8] = []
         for w in words { for i in 0..<8 { bytes.append(UInt8(truncatingIfNeeded: w >> (8 * UInt64(i)))) } }
         guard GuestAddressSpace.isGuestAddress(newRSP), (try? space.write(bytes, at: newRSP)) != nil else {
-            return crash("cannot write a bounce frame at 0x\(String(newRSP, radix: 16)) (kernel stack not mapped)")
+            return crash("cannot write a bounce frame at 0x\(String(newRSP, radix: 16)) (kernel stack not mapped; "
+                         + "entry vector 0x\(String(f.vector, radix: 16)) at rip 0x\(String(f.rip, radix: 16)) cs 0x\(String(f.cs, radix: 16)))")
         }
         if maskEvents { try? memory.store(UInt8(1), at: v.vcpuInfoAddress + 1) }
         f.rsp = newRSP
@@ -104,7 +105,7 @@ extension Domain {
         case 13:
             if let o = emulatePrivileged(v, f) { return o }
         case 6:
-            if emulateInvalidOp(v, f) { return nil }
+            if let o = emulateInvalidOp(v, f) { return o }
         case 14:
             if v.kernelMode, let mmu = mmuHook, mmu.emulatePTWrite(self, v, f, cr2: cr2) { return nil }
             try? memory.store(cr2, at: v.vcpuInfoAddress + 16)

@@ -161,6 +161,7 @@ public final class DomainRunner: DomainHost, @unchecked Sendable {
         let area = Layout.vcpuArea(0)
         let frameBase = Layout.xenBase + area + Layout.vcpuStackTop - UInt64(ShimFrame.size)
         let frame = Frame(memory: built.memory, base: frameBase)
+        let frameDone = Layout.xenBase + area + Layout.vcpuPerCPU + UInt64(ShimPerCPU.frameDone)
         while true {
             let exit: VCPUExit
             do { exit = try vcpu.runOnce() } catch { return .fault("\(error)") }
@@ -173,11 +174,23 @@ public final class DomainRunner: DomainHost, @unchecked Sendable {
                 case .shutdown(let r): return .shutdown(r)
                 case .resume: break
                 }
+                try? built.memory.store(UInt64(1), at: frameDone)
                 if let f = applyDirty(v) { return .fault(f) }
             case .interrupted:
                 if let r = domain.shutdownRequest { return .shutdown(r) }
-                if domain.eventDeliverable(v) {
+                // Inject the event-check interrupt only while guest code
+                // runs: on kvm-pvm hosts KVM_INTERRUPT does not wait for the
+                // shim's RFLAGS.IF, and a nested entry would overwrite the
+                // frame on the IST stack. A vCPU stopped inside the shim is
+                // either on its way to an exit (which delivers events) or,
+                // if ShimPerCPU.frameDone is set, returning to the guest
+                // with a frame we handled: deliver into that frame now.
+                guard domain.eventDeliverable(v), let regs = try? vcpu.getRegs() else { break }
+                if !Layout.isHypervisorText(regs.rip) {
                     try? vcpu.injectInterrupt(vector: UInt32(ShimFrame.vectorEventCheck))
+                } else if (try? built.memory.load(UInt64.self, at: frameDone)) == 1 {
+                    if case .shutdown(let r) = domain.deliverEvents(v, frame) { return .shutdown(r) }
+                    if let f = applyDirty(v) { return .fault(f) }
                 }
             case .shutdown:
                 return .fault("triple fault (KVM_EXIT_SHUTDOWN)\n" + dumpState())

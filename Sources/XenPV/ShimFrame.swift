@@ -60,6 +60,11 @@ public enum ShimPerCPU {
     public static let stackTop = 8
     /// vCPU id.
     public static let vcpuID = 16
+    /// Set (1) by the host once it has handled the current entry's frame;
+    /// cleared by the first instruction of every entry (shim/entry.S
+    /// shim_common). While set, the shim is on its way back to the guest
+    /// and the host may still rewrite the frame.
+    public static let frameDone = 24
     /// Entry counters: one u64 per vector 0-255, then syscall, syscall32.
     public static let entryCounters = 0x100
     public static let entryCounterCount = 258

@@ -23,15 +23,17 @@ func counterIndex(_ vector: UInt64) -> Int {
 }
 
 /// A `syscall` reaches its `ud2` in the syscall page (shim/entry.S) and
-/// arrives here as a #UD at that address. Rewrites the frame into the
-/// `syscall` it was and returns its pseudo-vector, or returns `vector`
-/// unchanged. (The frame's CS is the guest's: on kvm-pvm the `syscall` does
+/// arrives here as a #UD at that address, or, if an interrupt was injected
+/// between the `syscall` and the `ud2` (the `syscall` leaves RFLAGS.IF as
+/// it was on these hosts), as that interrupt at the same address. Either
+/// way the entry is the `syscall`: the frame is rewritten into it and its
+/// pseudo-vector returned (a pending event is delivered on the way back to
+/// the guest in any case). Any other entry returns `vector` unchanged. (The frame's CS is the guest's: on kvm-pvm the `syscall` does
 /// not leave CPL3. A guest that jumps to the page itself gains nothing a
 /// `syscall` would not give it: RCX and R11 are its own either way, and the
 /// host sanitises the RFLAGS it returns with.)
 @inline(__always)
-func syscallFromUD(_ frame: UnsafeMutableRawPointer, vector: UInt64) -> UInt64 {
-    guard vector == 6 else { return vector }
+func syscallFromEntry(_ frame: UnsafeMutableRawPointer, vector: UInt64) -> UInt64 {
     let rip = frame.load(fromByteOffset: ShimFrame.rip, as: UInt64.self)
     let kind: UInt64
     let cs: UInt64
@@ -56,7 +58,7 @@ public func shimTrap(_ frame: UnsafeMutableRawPointer) {
     // The per-vCPU data page sits right above the stack, whose top is the
     // end of the frame for every entry from the guest.
     let perCPU = frame + ShimFrame.size
-    let vector = syscallFromUD(frame, vector: frame.load(fromByteOffset: ShimFrame.vector, as: UInt64.self))
+    let vector = syscallFromEntry(frame, vector: frame.load(fromByteOffset: ShimFrame.vector, as: UInt64.self))
     let slot = counterIndex(vector) * 8
     let entries = perCPU.load(fromByteOffset: ShimPerCPU.entryCounters + slot, as: UInt64.self)
     perCPU.storeBytes(of: entries &+ 1, toByteOffset: ShimPerCPU.entryCounters + slot, as: UInt64.self)
