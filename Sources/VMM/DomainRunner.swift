@@ -213,7 +213,8 @@ public final class DomainRunner: DomainHost, @unchecked Sendable {
                     lock.lock()
                     continue
                 }
-                lock.wait(until: Date().addingTimeInterval(Double(d - now) / 1e9))
+                // Capped: a guest may ask for any deadline up to 2^64 ns.
+                lock.wait(until: Date().addingTimeInterval(min(Double(d - now) / 1e9, 0.5)))
             } else {
                 lock.wait(until: Date().addingTimeInterval(0.5))
             }
