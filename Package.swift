@@ -53,8 +53,11 @@ let package = Package(
         .testTarget(name: "XenABITests", dependencies: ["XenABI", "CXenHeaders"]),
         .testTarget(name: "XenPVTests", dependencies: ["XenPV", "XenABI"]),
         .testTarget(name: "DomainBuilderTests", dependencies: ["DomainBuilder", "GuestMemory", "XenABI"]),
-        .testTarget(name: "ToolstackTests", dependencies: ["Toolstack"]),
+        .testTarget(name: "ToolstackTests", dependencies: ["Toolstack", "XenolithTestSupport"]),
         .testTarget(name: "PlatformTests", dependencies: ["Platform", "GuestMemory", "XenABI", "XenPV"]),
         .testTarget(name: "KVMTests", dependencies: ["KVM"]),
+        // Runs the built executable (shared by the executable-level suites).
+        .target(name: "XenolithTestSupport", path: "Tests/Support"),
+        .testTarget(name: "GuestTests", dependencies: ["XenolithTestSupport"]),
     ]
 )

@@ -67,7 +67,8 @@ func locateShim() -> String? {
 public func launchDomain(_ config: DomainConfig, _ options: CreateOptions) throws -> DomainExit {
     let kernel: KernelImage
     do { kernel = try KernelImage.load(contentsOf: config.kernel.resolved) } catch {
-        throw LaunchError(description: "kernel: \(error)")
+        if case .cannotRead = error { throw LaunchError(description: "\(error)") }
+        throw LaunchError(description: "kernel '\(config.kernel.given)': \(error)")
     }
     var ramdisk: [UInt8]?
     if let rd = config.ramdisk {

@@ -1,52 +1,12 @@
 import Foundation
 import Testing
+import XenolithTestSupport
 
 /// The built `xenolith` binary, run as a user would: bad input must give one
 /// line on stderr and exit status 2, never a trap or a usage dump.
 @Suite struct ExecutableTests {
-    /// The `xenolith` executable in the build products directory that holds
-    /// this test bundle (SwiftPM builds every product before running tests).
-    static let executable: URL? = {
-        let here = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
-        var directories = [here.deletingLastPathComponent(), Bundle.main.bundleURL.deletingLastPathComponent()]
-        // macOS: .../debug/xenolithPackageTests.xctest/Contents/MacOS/xenolithPackageTests
-        if let xctest = here.pathComponents.lastIndex(where: { $0.hasSuffix(".xctest") }) {
-            let bundleDirectory = NSString.path(withComponents: Array(here.pathComponents[..<xctest]))
-            directories.append(URL(fileURLWithPath: bundleDirectory))
-        }
-        return directories.map { $0.appendingPathComponent("xenolith") }
-            .first { FileManager.default.isExecutableFile(atPath: $0.path) }
-    }()
-
-    struct MissingExecutable: Error, CustomStringConvertible {
-        var description: String { "the xenolith executable is not next to the test bundle; build it first" }
-    }
-
-    struct Result {
-        var status: Int32
-        var stdout: String
-        var stderr: String
-    }
-
-    static func run(_ arguments: [String]) throws -> Result {
-        let process = Process()
-        guard let executable = Self.executable else {
-            throw MissingExecutable()
-        }
-        process.executableURL = executable
-        process.arguments = arguments
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        // Read before waiting so a full pipe cannot block the child.
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Result(status: process.terminationStatus,
-                      stdout: String(decoding: stdout, as: UTF8.self),
-                      stderr: String(decoding: stderr, as: UTF8.self))
+    static func run(_ arguments: [String]) throws -> XenolithProcess.Result {
+        try XenolithProcess.run(arguments, timeout: 60)
     }
 
     @Test("malformed input: one line, status 2", arguments: [
