@@ -105,6 +105,22 @@ struct BadKernelTests {
         expectOneLineError(try create(kernel: path), containing: "hello-truncated.elf")
     }
 
+    @Test func elfWithoutXenNotes() throws {
+        // busybox-static (scripts/setup installs it): a static ET_EXEC without Xen notes.
+        expectOneLineError(try create(kernel: "/bin/busybox"), containing: "no Xen PV notes")
+    }
+
+    @Test func textFileAsKernel() throws {
+        expectOneLineError(try create(kernel: "/etc/os-release"), containing: "not an ELF or bzImage")
+    }
+
+    @Test func missingRamdisk() throws {
+        let (path, directory) = try XenolithProcess.writeConfig(
+            "name = \"bad\"\nkernel = \"\(try guestImage("hello"))\"\nramdisk = \"/nonexistent/initrd.img\"\n")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        expectOneLineError(try XenolithProcess.run(["create", "-F", path], timeout: 60), containing: "/nonexistent/initrd.img")
+    }
+
     @Test func missingKernel() throws {
         expectOneLineError(try create(kernel: "/nonexistent/vmlinuz"), containing: "/nonexistent/vmlinuz")
     }

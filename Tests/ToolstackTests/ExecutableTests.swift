@@ -15,6 +15,8 @@ import XenolithTestSupport
          "xenolith: create domain 'web': override 'memory=0': config key 'memory' must be at least 1 MiB, not 0"),
         ("name = 'web'\nkernel = '/k'\ndisk = []\n", [],
          "xenolith: create domain 'web': web.cfg:3: config key 'disk' is not supported yet"),
+        ("name = 'web'\nkernel = '/k'\nfrobnicate = 1\n", [],
+         "xenolith: create domain 'web': web.cfg:3: unknown config key 'frobnicate'"),
     ])
     func malformed(text: String, overrides: [String], expected: String) throws {
         let directory = FileManager.default.temporaryDirectory
