@@ -20,8 +20,15 @@ extension Domain {
         InstructionBytes(count: raw.count) { raw[$0] }
     }
 
-    /// #GP from the guest: emulate what Xen emulates, else nil (bounce #GP).
-    func emulatePrivileged(_ v: PVVCPU, _ f: Frame) -> EntryOutcome? {
+    /// #GP from the guest: emulate what Xen emulates; anything else is
+    /// bounced to the guest as the #GP it was.
+    func emulatePrivileged(_ v: PVVCPU, _ f: Frame) -> Emulation {
+        func bounceException(_ v: PVVCPU, _ f: Frame, vector: Int, errorCode: UInt64?) -> Emulation {
+            .handled(self.bounceException(v, f, vector: vector, errorCode: errorCode))
+        }
+        func softwareInterrupt(_ v: PVVCPU, _ f: Frame, _ n: Int, length: Int) -> Emulation {
+            .handled(self.softwareInterrupt(v, f, n, length: length))
+        }
         let raw = fetch(v, f.rip)
         guard let (insn, len) = PrivilegedInstruction.decode(bytes(raw)) else { return bounceException(v, f, vector: 13, errorCode: f.errorCode) }
         let next = f.rip &+ UInt64(len)
@@ -78,7 +85,7 @@ extension Domain {
         }
         if trace.contains("traps") { logger.info("emulated \(insn.mnemonic) vcpu\(v.id) at 0x\(String(f.rip, radix: 16))") }
         f.rip = next
-        return nil
+        return .emulated
     }
 
     /// #UD: the forced-emulation prefix `ud2; "xen"; cpuid` (emul-inv-op.c).
@@ -94,24 +101,34 @@ extension Domain {
         return bounceException(v, f, vector: n, errorCode: nil)
     }
 
+    /// What the emulation of a faulting instruction did.
+    enum Emulation {
+        /// Emulated; the guest continues after it (events are checked).
+        case emulated
+        /// Handled with this outcome (a bounce, or the end of the domain).
+        case handled(EntryOutcome)
+        /// Not ours to emulate: bounce the exception as it came.
+        case notEmulated
+    }
+
     /// #UD from the guest: forced-emulation CPUID, and `int n` (on kvm-pvm
     /// hosts a software interrupt from CPL3 through a DPL0 gate arrives as
-    /// #UD at the instruction, docs/kvm-pvm-findings.md). nil: bounce #UD.
-    func emulateInvalidOp(_ v: PVVCPU, _ f: Frame) -> EntryOutcome? {
+    /// #UD at the instruction, docs/kvm-pvm-findings.md).
+    func emulateInvalidOp(_ v: PVVCPU, _ f: Frame) -> Emulation {
         let raw = fetch(v, f.rip)
         if let len = PrivilegedInstruction.decodeForcedEmulation(bytes(raw)) {
             emulateCPUID(f)
             f.rip &+= UInt64(len)
-            return .resume
+            return .emulated
         }
         if let (insn, len) = PrivilegedInstruction.decode(bytes(raw)) {
             switch insn {
-            case .int(let n): return softwareInterrupt(v, f, Int(n), length: len)
-            case .into: return softwareInterrupt(v, f, 4, length: len)
+            case .int(let n): return .handled(softwareInterrupt(v, f, Int(n), length: len))
+            case .into: return .handled(softwareInterrupt(v, f, 4, length: len))
             default: break
             }
         }
-        return nil
+        return .notEmulated
     }
 
     func emulateCPUID(_ f: Frame) {

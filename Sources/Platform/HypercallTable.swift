@@ -10,6 +10,16 @@ import XenPV
 extension Domain {
     /// Handles one shim entry of `v` with its frame; returns what to do next.
     public func handleEntry(_ v: PVVCPU, _ f: Frame, cr2: UInt64) -> EntryOutcome {
+        let outcome = dispatchEntry(v, f, cr2: cr2)
+        // RFLAGS.RF, which a fault's frame carries, is cleared on the way
+        // back (as an instruction that completes clears it): an `iretq` to
+        // CPL3 with RF set is a #GP on kvm-pvm hosts.
+        let rflags = f.rflags
+        if rflags & (1 << 16) != 0 { f.rflags = rflags & ~(1 << 16) }
+        return outcome
+    }
+
+    func dispatchEntry(_ v: PVVCPU, _ f: Frame, cr2: UInt64) -> EntryOutcome {
         let vector = f.vector
         if vector == ShimFrame.vectorSyscall || vector == ShimFrame.vectorSyscall32 {
             if v.kernelMode {
@@ -85,9 +95,28 @@ extension Domain {
             logger.info("trap vcpu\(v.id) vector \(vector) err \(errorCode.map { String($0, radix: 16) } ?? "-") rip 0x\(String(f.rip, radix: 16)) cs 0x\(String(f.cs, radix: 16)) rsp 0x\(String(f.rsp, radix: 16))")
         }
         guard t.address != 0 else {
+            logger.error("vcpu\(v.id) state at the unhandled exception:\n\(describe(v, f, errorCode: errorCode))")
             return crash("unhandled exception \(vector) at rip 0x\(String(f.rip, radix: 16)) (no trap handler)")
         }
         return bounce(v, f, to: t.address, errorCode: errorCode, maskEvents: t.flags & 4 != 0) ?? deliverEvents(v, f)
+    }
+
+    /// Every register of the frame, the guest mode and the instruction bytes
+    /// at RIP, for diagnostics.
+    public func describe(_ v: PVVCPU, _ f: Frame, errorCode: UInt64? = nil) -> String {
+        func hex(_ x: UInt64) -> String { let s = String(x, radix: 16); return String(repeating: "0", count: max(0, 16 - s.count)) + s }
+        let names = ["rax", "rcx", "rdx", "rbx", "rsp", "rbp", "rsi", "rdi", "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15"]
+        var lines: [String] = []
+        for row in stride(from: 0, to: 16, by: 4) {
+            lines.append((row..<row + 4).map { "\(names[$0].padding(toLength: 3, withPad: " ", startingAt: 0)) \(hex($0 == 4 ? f.rsp : f[register: $0]))" }.joined(separator: "  "))
+        }
+        lines.append("rip \(hex(f.rip))  cs \(String(f.cs, radix: 16))  ss \(String(f.ss, radix: 16))  rflags \(hex(f.rflags))  "
+                     + "vector \(f.vector) error \(errorCode.map { String($0, radix: 16) } ?? "-")")
+        lines.append("mode \(v.kernelMode ? "kernel" : "user")  cr3 \(hex(v.currentTable))  cr2 \(hex((try? memory.load(UInt64.self, at: v.vcpuInfoAddress + 16)) ?? 0))  "
+                     + "fs_base \(hex(v.fsBase))  gs_base \(hex(v.activeGSBase))")
+        let bytes = fetch(v, f.rip)
+        lines.append("code at rip: " + (bytes.isEmpty ? "(unmapped)" : bytes.map { String(format: "%02x", $0) }.joined(separator: " ")))
+        return lines.joined(separator: "\n")
     }
 
     /// Switches between virtual kernel and user mode (pv/domain.c toggle_guest_mode).
@@ -102,10 +131,12 @@ extension Domain {
     func handleException(_ v: PVVCPU, _ f: Frame, vector: Int, cr2: UInt64) -> EntryOutcome? {
         var err: UInt64? = Self.errorCodeVectors.contains(vector) ? f.errorCode : nil
         switch vector {
-        case 13:
-            if let o = emulatePrivileged(v, f) { return o }
-        case 6:
-            if let o = emulateInvalidOp(v, f) { return o }
+        case 13, 6:
+            switch vector == 13 ? emulatePrivileged(v, f) : emulateInvalidOp(v, f) {
+            case .emulated: return nil
+            case .handled(let o): return o
+            case .notEmulated: break
+            }
         case 14:
             if v.kernelMode, let mmu = mmuHook, mmu.emulatePTWrite(self, v, f, cr2: cr2) { return nil }
             try? memory.store(cr2, at: v.vcpuInfoAddress + 16)

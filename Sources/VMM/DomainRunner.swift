@@ -165,6 +165,7 @@ public final class DomainRunner: DomainHost, @unchecked Sendable {
         while true {
             let exit: VCPUExit
             do { exit = try vcpu.runOnce() } catch { return .fault("\(error)") }
+            if domain.trace.contains("exits") { let r = try? vcpu.getRegs(); let s = try? vcpu.getSregs(); logger.info("exit \(exit) rip 0x\(String(r?.rip ?? 0, radix: 16)) cs 0x\(String(s?.cs.selector ?? 0, radix: 16)) dpl \(s?.cs.dpl ?? 9) rflags 0x\(String(r?.rflags ?? 0, radix: 16)) rsp 0x\(String(r?.rsp ?? 0, radix: 16))") }
             switch exit {
             case .io(port: ShimFrame.exitPort, _, out: true, _):
                 var cr2: UInt64 = 0

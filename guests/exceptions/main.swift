@@ -71,6 +71,12 @@ func testMain() {
         probeInt81()
     }
 
+    // Privileged instructions the hypervisor emulates (no bounce): execution continues after them.
+    let gsBase = msrWriteRead(0xc000_0101, 0xffff_ffff_8304_4000)
+    printf("wrmsr/rdmsr GS_BASE emulated: read back %x\n", gsBase)
+    check(gsBase == 0xffff_ffff_8304_4000, "GS_BASE read back %x after wrmsr", gsBase)
+    _ = msrWriteRead(0xc000_0101, 0)
+
     // Events masked: saved mask 1, RFLAGS.IF = 0, and the mask stays set after iret.
     Events.disable()
     run("#BP int3 with events masked", Expectation(vector: Vector.breakpoint, probe: .int3, ripAtInstruction: false)) {

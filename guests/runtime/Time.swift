@@ -6,6 +6,7 @@
 // wc_sec 3076, wc_nsec 3080 (same version protocol).
 
 @_extern(c, "read_tsc") func readTSC() -> UInt64
+@_extern(c, "msr_write_read") func msrWriteRead(_ msr: UInt32, _ value: UInt64) -> UInt64
 
 enum Time {
     static let nsPerSecond: UInt64 = 1_000_000_000

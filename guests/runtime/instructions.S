@@ -117,3 +117,22 @@ probe_int81:
 1:      int   $0x81
 2:      ret
         EXTABLE 1b, 2b, 9
+
+/*
+ * u64 msr_write_read(u32 msr (edi), u64 value (rsi)): `wrmsr` then `rdmsr` of the same MSR,
+ * both privileged at the guest kernel's CPL3 and emulated by the hypervisor (Xen:
+ * pv/emul-priv-op.c write_msr/read_msr). Returns the value read back.
+ */
+        .globl msr_write_read
+msr_write_read:
+        movl  %edi, %ecx
+        movq  %rsi, %rax
+        movq  %rsi, %rdx
+        shrq  $32, %rdx
+        wrmsr
+        xorl  %eax, %eax
+        xorl  %edx, %edx
+        rdmsr
+        shlq  $32, %rdx
+        orq   %rdx, %rax
+        ret
