@@ -61,6 +61,19 @@ extension Domain {
             case .mmuextOp:
                 guard let m = mmuHook else { throw .ENOSYS }
                 return m.mmuextOp(self, v, a)
+            case .setGDT:
+                // set_gdt(unsigned long frames[], unsigned int entries)
+                guard let m = mmuHook else { throw .ENOSYS }
+                let entries = a[1] & 0xffff_ffff
+                guard entries <= 14 * 512 else { throw .EINVAL }
+                let count = Int((entries + 511) / 512)
+                let space = GuestAddressSpace(memory: memory, l4: v.currentTable)
+                var frames: [UInt64] = []
+                for i in 0..<count { frames.append(try space.load(UInt64.self, at: a[0] &+ UInt64(i) * 8)) }
+                return m.setGDT(self, v, frames: frames, entries: entries)
+            case .updateDescriptor:
+                guard let m = mmuHook else { throw .ENOSYS }
+                return m.updateDescriptor(self, v, address: a[0], descriptor: a[1])
             default:
                 logOnce("hypercall-\(nr)", "hypercall \(Hypercall(rawValue: nr).name) (\(nr)) not implemented (-ENOSYS)")
                 throw .ENOSYS

@@ -79,6 +79,8 @@ public final class DomainRunner: DomainHost, @unchecked Sendable {
                       hypervisorL4Entries: built.hypervisorL4Entries)
         let memory = built.memory
         mmu.m2pWrite = { mfn, pfn in try? memory.store(pfn, at: Layout.xenBase + Layout.m2p + mfn * 8) }
+        mmu.descriptorArea = MMU.DescriptorTableArea(gdtL1Entries: built.gdtL1Entries,
+                                                     zeroPage: Layout.xenBase + Layout.zeroPage)
         let hooks = DomainMMU(mmu: mmu)
         do {
             try hooks.adoptInitialTables(l4: built.l4, vcpu: domain.vcpus[0])

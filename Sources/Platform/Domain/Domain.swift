@@ -122,6 +122,8 @@ public protocol MMUHooks: AnyObject {
     func updateVAMapping(_ d: Domain, _ v: PVVCPU, _ args: [UInt64]) -> UInt64
     func mmuextOp(_ d: Domain, _ v: PVVCPU, _ args: [UInt64]) -> UInt64
     func emulatePTWrite(_ d: Domain, _ v: PVVCPU, _ frame: Frame, cr2: UInt64) -> Bool
+    func setGDT(_ d: Domain, _ v: PVVCPU, frames: [UInt64], entries: UInt64) -> UInt64
+    func updateDescriptor(_ d: Domain, _ v: PVVCPU, address: UInt64, descriptor: UInt64) -> UInt64
     var needsShadowFlush: Bool { get set }
 }
 

@@ -61,6 +61,16 @@ public final class DomainMMU: MMUHooks {
         return handled
     }
 
+    public func setGDT(_ d: Domain, _ v: PVVCPU, frames: [UInt64], entries: UInt64) -> UInt64 {
+        do { try mmu.setGDT(v, frames: frames, entries: entries) } catch { return error.hypercallReturnValue }
+        return 0
+    }
+
+    public func updateDescriptor(_ d: Domain, _ v: PVVCPU, address: UInt64, descriptor: UInt64) -> UInt64 {
+        do { try mmu.updateDescriptor(address: address, descriptor: descriptor) } catch { return error.hypercallReturnValue }
+        return 0
+    }
+
     public var needsShadowFlush: Bool {
         get { mmu.needsShadowFlush }
         set { mmu.needsShadowFlush = newValue }

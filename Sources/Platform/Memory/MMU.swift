@@ -41,6 +41,14 @@ public final class MMU: @unchecked Sendable {
     var vcpus: [PVVCPU] = []
     var writablePageTablesEnabled = false
     var onM2PWrite: ((UInt64, UInt64) -> Void)?
+    var descriptorAreaValue: DescriptorTableArea?
+
+    /// The vCPUs' GDT mapping area (MMU+Descriptors.swift); set_gdt is
+    /// -ENOSYS until the VMM sets it.
+    public var descriptorArea: DescriptorTableArea? {
+        get { descriptorAreaValue }
+        set { lock.withLock { _ in descriptorAreaValue = newValue } }
+    }
 
     /// - Parameters:
     ///   - memory: the domain's machine memory; RAM is frames `0 ..< ramFrames`.
@@ -292,8 +300,8 @@ public final class MMU: @unchecked Sendable {
                                  preserveAD: cmd == UInt64(MMUUpdateCmd.ptUpdatePreserveAD.rawValue))
                 case .writable:
                     try writePlain(at: address, value: val)
-                case .none:
-                    throw .EINVAL
+                case .none, .segDesc:
+                    throw .EINVAL  // descriptor pages change only through update_descriptor
                 }
             } else {
                 // Xen: get_page_type(PGT_writable_page), write, put_page_type.

@@ -32,6 +32,9 @@ public enum PageType: UInt8, Sendable {
     case l2 = 2
     case l3 = 3
     case l4 = 4
+    /// A GDT/LDT frame: every descriptor checked (Xen: PGT_seg_desc_page).
+    /// Never writable by the guest while typed.
+    case segDesc = 6
     /// Ordinary memory the guest may map writable.
     case writable = 7
 
@@ -147,6 +150,11 @@ struct PageTypes {
             frames[i] = PageTypeInfo(type: .writable, count: 1, validated: true)
             return
         }
+        if type == .segDesc {
+            try validateDescriptorPage(mfn)
+            frames[i] = PageTypeInfo(type: .segDesc, count: 1, validated: true)
+            return
+        }
         // Hold the type (count 1, not validated) while validating so that a
         // reference back to this frame from below fails.
         frames[i] = PageTypeInfo(type: type, count: 1, validated: false)
@@ -167,7 +175,7 @@ struct PageTypes {
         let i = Int(mfn)
         let f = frames[i]
         guard f.count > 0 else { return }
-        if f.count == 1, f.type != .writable, f.type != .none {
+        if f.count == 1, f.type != .writable, f.type != .segDesc, f.type != .none {
             frames[i].validated = false
             if f.validated { demoteTable(mfn, level: Int(f.type.rawValue)) }
             frames[i] = PageTypeInfo()
