@@ -16,6 +16,13 @@ extension Domain {
         return r
     }
 
+    func portNumber(_ port: PrivilegedInstruction.Port, _ f: Frame) -> UInt16 {
+        switch port {
+        case .immediate(let p): return UInt16(p)
+        case .dx: return UInt16(truncatingIfNeeded: f[register: 2])
+        }
+    }
+
     func bytes(_ raw: [UInt8]) -> InstructionBytes {
         InstructionBytes(count: raw.count) { raw[$0] }
     }
@@ -70,14 +77,26 @@ extension Domain {
         case .wbinvd, .invd: break
         case .cli, .sti:
             guard v.iopl >= 1 else { return bounceException(v, f, vector: 13, errorCode: f.errorCode) }
-        case .portIn(let size, _):
+        case .portIn(let size, let port):
             guard v.iopl >= 1 else { return bounceException(v, f, vector: 13, errorCode: f.errorCode) }
-            // A domU owns no ports: reads return all-ones (emul-priv-op.c guest_io_read).
-            let ones: UInt64 = size == 1 ? 0xff : size == 2 ? 0xffff : 0xffff_ffff
-            let keep: UInt64 = size == 4 ? 0 : ~ones
-            f[register: 0] = (f[register: 0] & keep) | ones
-        case .portOut:
+            // A domU owns no ports: reads return all-ones, except the PIT's
+            // channel 2 (emul-priv-op.c guest_io_read, byte by byte).
+            let base = portNumber(port, f)
+            var value: UInt64 = 0
+            for i in 0..<size {
+                let byte = pit.read(port: base &+ UInt16(i)) ?? 0xff
+                value |= UInt64(byte) << (8 * UInt64(i))
+            }
+            let mask: UInt64 = size == 1 ? 0xff : size == 2 ? 0xffff : 0xffff_ffff
+            let keep: UInt64 = size == 4 ? 0 : ~mask
+            f[register: 0] = (f[register: 0] & keep) | value
+        case .portOut(let size, let port):
             guard v.iopl >= 1 else { return bounceException(v, f, vector: 13, errorCode: f.errorCode) }
+            let base = portNumber(port, f)
+            let value = f[register: 0]
+            for i in 0..<size {
+                _ = pit.write(port: base &+ UInt16(i), value: UInt8(truncatingIfNeeded: value >> (8 * UInt64(i))))
+            }
         case .cpuid:
             emulateCPUID(f)
         default:

@@ -67,6 +67,8 @@ public final class Domain: @unchecked Sendable {
     /// or the timeout in system ns) is pending. Set by the VMM.
     public var blockHook: ((PVVCPU, (ports: [UInt32], timeout: UInt64?)?) -> Void)?
 
+    /// PIT channel 2, the one device port a PV domU sees (Devices/PIT.swift).
+    let pit = PIT()
     var loggedOnce = Set<String>()
     public private(set) var shutdownRequest: ShutdownRequest?
 
