@@ -188,8 +188,12 @@ public final class DomainRunner: DomainHost, @unchecked Sendable {
                 // either on its way to an exit (which delivers events) or,
                 // if ShimPerCPU.frameDone is set, returning to the guest
                 // with a frame we handled: deliver into that frame now.
+                // Nor while RFLAGS.IF is clear (only between a `syscall`,
+                // which applies SFMASK, and its `ud2`): KVM would hold the
+                // interrupt and spin in KVM_RUN waiting for a window that
+                // never opens on these hosts. The `ud2` exits right after.
                 guard domain.eventDeliverable(v), let regs = try? vcpu.getRegs() else { break }
-                if !Layout.isHypervisorText(regs.rip) {
+                if !Layout.isHypervisorText(regs.rip) && regs.rflags & X86.rflagsIF != 0 {
                     try? vcpu.injectInterrupt(vector: UInt32(ShimFrame.vectorEventCheck))
                 } else if (try? built.memory.load(UInt64.self, at: frameDone)) == 1 {
                     if case .shutdown(let r) = domain.deliverEvents(v, frame) { return .shutdown(r) }
