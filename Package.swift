@@ -36,6 +36,8 @@ let package = Package(
         // Host half of the hypercalls.
         .target(name: "Platform", dependencies: ["XenABI", "XenPV", "GuestMemory", "CHostSys",
                                                  .product(name: "Logging", package: "swift-log")]),
+        // The xenstore daemon core: store, transactions, watches, domains, ring transport.
+        .target(name: "Xenstore", dependencies: ["XenABI", .product(name: "Logging", package: "swift-log"), .product(name: "Atomics", package: "swift-atomics")], swiftSettings: [.strictMemorySafety()]),
         // One running domain: vCPU threads, exit loop, the shim <-> host channel.
         .target(name: "VMM", dependencies: ["XenABI", "XenPV", "GuestMemory", "KVM", "Platform",
                                             "DomainBuilder",
@@ -55,6 +57,7 @@ let package = Package(
         .testTarget(name: "DomainBuilderTests", dependencies: ["DomainBuilder", "GuestMemory", "XenABI"]),
         .testTarget(name: "ToolstackTests", dependencies: ["Toolstack", "XenolithTestSupport"]),
         .testTarget(name: "PlatformTests", dependencies: ["Platform", "GuestMemory", "XenABI", "XenPV"]),
+        .testTarget(name: "XenstoreTests", dependencies: ["Xenstore"]),
         .testTarget(name: "KVMTests", dependencies: ["KVM"]),
         // Runs the built executable (shared by the executable-level suites).
         .target(name: "XenolithTestSupport", path: "Tests/Support"),

@@ -59,9 +59,6 @@ shim_syscall32_entry:
 
         .section .text.entry, "ax"
 shim_common:
-        /* ShimPerCPU.frameDone = 0: the per-vCPU page starts at the stack
-         * top, 56 bytes (hardware frame, vector, error code) above us. */
-        movq $0, 56+24(%rsp)
         pushq %r15
         pushq %r14
         pushq %r13
@@ -79,7 +76,19 @@ shim_common:
         pushq %rax
         cld
         movq %rsp, %rdi
-        call shim_trap
+        call shim_trap              /* returns the exit reason, or 0: no exit */
+        testl %eax, %eax
+        jz shim_return_path
+        /* One exit to the xenolith process (32-bit `out` to
+         * ShimFrame.exitPort, value = reason). The host handles the entry
+         * by reading and rewriting the frame, then resumes us after it. */
+        movw $0xe0, %dx
+        outl %eax, %dx
+/* From here to shim_return_end the frame is complete and only read:
+ * the host may still rewrite it (to deliver an event that arrived while
+ * the vCPU was on its way back) when it finds the vCPU stopped here. */
+        .globl shim_return_path
+shim_return_path:
         popq %rax
         popq %rbx
         popq %rcx
@@ -97,16 +106,8 @@ shim_common:
         popq %r15
         addq $16, %rsp              /* vector, error code */
         iretq
-
-/* void shim_exit_to_host(uint32_t reason): one exit to the xenolith
- * process (32-bit `out` to ShimFrame.exitPort). The host handles the entry
- * by reading and rewriting the frame, then resumes us here. */
-        .globl shim_exit_to_host
-shim_exit_to_host:
-        movl %edi, %eax
-        movw $0xe0, %dx
-        outl %eax, %dx
-        ret
+        .globl shim_return_end
+shim_return_end:
 
 /* Table of the stub addresses, read by the host to build the IDT. */
         .section .rodata.vectors, "a"

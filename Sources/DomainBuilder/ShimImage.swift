@@ -55,7 +55,7 @@ public struct ShimImage: Sendable {
                 symbols[String(decoding: name, as: UTF8.self)] = try u64(e + 8)
             }
         }
-        for required in ["shim_vector_table", "shim_syscall_page", "shim_syscall_entry", "shim_syscall32_entry"] where symbols[required] == nil {
+        for required in ["shim_vector_table", "shim_syscall_page", "shim_return_path", "shim_return_end", "shim_syscall_entry", "shim_syscall32_entry"] where symbols[required] == nil {
             throw LoadError(description: "shim image lacks symbol \(required)")
         }
         let page = symbols["shim_syscall_page"]!

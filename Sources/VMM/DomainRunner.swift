@@ -163,7 +163,9 @@ public final class DomainRunner: DomainHost, @unchecked Sendable {
         let area = Layout.vcpuArea(0)
         let frameBase = Layout.xenBase + area + Layout.vcpuStackTop - UInt64(ShimFrame.size)
         let frame = Frame(memory: built.memory, base: frameBase)
-        let frameDone = Layout.xenBase + area + Layout.vcpuPerCPU + UInt64(ShimPerCPU.frameDone)
+        // The shim's return path (shim/entry.S): a vCPU stopped there has a
+        // complete frame that the host may still rewrite.
+        let returnPath = (built.shim.symbols["shim_return_path"] ?? 0)..<(built.shim.symbols["shim_return_end"] ?? 0)
         while true {
             let exit: VCPUExit
             do { exit = try vcpu.runOnce() } catch { return .fault("\(error)") }
@@ -177,7 +179,6 @@ public final class DomainRunner: DomainHost, @unchecked Sendable {
                 case .shutdown(let r): return .shutdown(r)
                 case .resume: break
                 }
-                try? built.memory.store(UInt64(1), at: frameDone)
                 if let f = applyDirty(v) { return .fault(f) }
             case .interrupted:
                 if let r = domain.shutdownRequest { return .shutdown(r) }
@@ -186,8 +187,8 @@ public final class DomainRunner: DomainHost, @unchecked Sendable {
                 // shim's RFLAGS.IF, and a nested entry would overwrite the
                 // frame on the IST stack. A vCPU stopped inside the shim is
                 // either on its way to an exit (which delivers events) or,
-                // if ShimPerCPU.frameDone is set, returning to the guest
-                // with a frame we handled: deliver into that frame now.
+                // in the return path, on its way back to the guest with a
+                // complete frame: deliver into that frame now.
                 // Nor while RFLAGS.IF is clear (only between a `syscall`,
                 // which applies SFMASK, and its `ud2`): KVM would hold the
                 // interrupt and spin in KVM_RUN waiting for a window that
@@ -195,7 +196,7 @@ public final class DomainRunner: DomainHost, @unchecked Sendable {
                 guard domain.eventDeliverable(v), let regs = try? vcpu.getRegs() else { break }
                 if !Layout.isHypervisorText(regs.rip) && regs.rflags & X86.rflagsIF != 0 {
                     try? vcpu.injectInterrupt(vector: UInt32(ShimFrame.vectorEventCheck))
-                } else if (try? built.memory.load(UInt64.self, at: frameDone)) == 1 {
+                } else if returnPath.contains(regs.rip) {
                     if case .shutdown(let r) = domain.deliverEvents(v, frame) { return .shutdown(r) }
                     if let f = applyDirty(v) { return .fault(f) }
                 }

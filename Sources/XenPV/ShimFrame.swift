@@ -31,7 +31,7 @@ public enum ShimFrame {
     public static let syscall32EntryOffset: UInt64 = 0x20
 
     /// The I/O port the shim writes (32-bit `out`) to exit to the host; the
-    /// value written is the entry's vector.
+    /// value written is the entry's vector + 1 (never 0).
     public static let exitPort: UInt16 = 0x0e0
 
     /// Offset of a general-purpose register (x86 numbering: 0 rax, 1 rcx,
@@ -60,11 +60,6 @@ public enum ShimPerCPU {
     public static let stackTop = 8
     /// vCPU id.
     public static let vcpuID = 16
-    /// Set (1) by the host once it has handled the current entry's frame;
-    /// cleared by the first instruction of every entry (shim/entry.S
-    /// shim_common). While set, the shim is on its way back to the guest
-    /// and the host may still rewrite the frame.
-    public static let frameDone = 24
     /// Entry counters: one u64 per vector 0-255, then syscall, syscall32.
     public static let entryCounters = 0x100
     public static let entryCounterCount = 258

@@ -260,14 +260,16 @@ enum XSPayload {
     /// C `atoi` as glibc computes it, `(int)strtol(s, NULL, 10)`: trailing
     /// junk is ignored, no digits give 0, overflow saturates then truncates.
     static func atoi(_ bytes: ArraySlice<UInt8>) -> Int32 {
+        Int32(truncatingIfNeeded: atol(bytes))
+    }
+
+    /// C `strtol(s, NULL, 10)` on LP64: saturating, trailing junk ignored.
+    static func atol(_ bytes: ArraySlice<UInt8>) -> Int64 {
         let parsed = strto(bytes, base: 10)
-        let long: Int64
         if parsed.negative {
-            long = parsed.magnitude > UInt64(Int64.max) ? .min : -Int64(parsed.magnitude)
-        } else {
-            long = parsed.magnitude > UInt64(Int64.max) ? .max : Int64(parsed.magnitude)
+            return parsed.magnitude > UInt64(Int64.max) ? .min : -Int64(parsed.magnitude)
         }
-        return Int32(truncatingIfNeeded: long)
+        return parsed.magnitude > UInt64(Int64.max) ? .max : Int64(parsed.magnitude)
     }
 
     /// A permission's domain id: `strtol(p, &end, 0)` that must use every byte

@@ -12,9 +12,6 @@
 // SSE/x87/xsave/int3), no allocation, no runtime calls.
 import XenPV
 
-@_extern(c, "shim_exit_to_host")
-func shimExitToHost(_ reason: UInt32)
-
 /// Maps an entry vector to its counter bucket (see ShimPerCPU).
 @inline(__always)
 func counterIndex(_ vector: UInt64) -> Int {
@@ -53,8 +50,11 @@ func syscallFromEntry(_ frame: UnsafeMutableRawPointer, vector: UInt64) -> UInt6
     return kind
 }
 
+/// Handles one entry; returns the reason for an exit to the host (the
+/// entry's vector + 1, so never 0), or 0 when the entry was completed here
+/// (shim/entry.S does the `out`).
 @_cdecl("shim_trap")
-public func shimTrap(_ frame: UnsafeMutableRawPointer) {
+public func shimTrap(_ frame: UnsafeMutableRawPointer) -> UInt32 {
     // The per-vCPU data page sits right above the stack, whose top is the
     // end of the frame for every entry from the guest.
     let perCPU = frame + ShimFrame.size
@@ -64,5 +64,5 @@ public func shimTrap(_ frame: UnsafeMutableRawPointer) {
     perCPU.storeBytes(of: entries &+ 1, toByteOffset: ShimPerCPU.entryCounters + slot, as: UInt64.self)
     let exits = perCPU.load(fromByteOffset: ShimPerCPU.exitCounters + slot, as: UInt64.self)
     perCPU.storeBytes(of: exits &+ 1, toByteOffset: ShimPerCPU.exitCounters + slot, as: UInt64.self)
-    shimExitToHost(UInt32(truncatingIfNeeded: vector))
+    return UInt32(truncatingIfNeeded: vector) &+ 1
 }
