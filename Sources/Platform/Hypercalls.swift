@@ -52,6 +52,7 @@ extension Domain {
             case .eventChannelOp: return try doEventChannelOp(v, cmd: a[0], arg: a[1])
             case .memoryOp: return try doMemoryOp(v, a[0], a[1])
             case .physdevOp: return try doPhysdevOp(v, a[0], a[1])
+            case .grantTableOp: return try doGrantTableOp(v, cmd: a[0], uop: a[1], count: a[2])
             case .mmuUpdate:
                 guard let m = mmuHook else { throw .ENOSYS }
                 return m.mmuUpdate(self, v, a)

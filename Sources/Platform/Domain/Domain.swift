@@ -62,6 +62,9 @@ public final class Domain: @unchecked Sendable {
     public var vmAssist: UInt64 = 0
     public let m2pVirtBase: UInt64
     public let grantFramesBase: UInt64
+    /// Grant frames the guest has set up (guarded by lock), and the most it may.
+    var grantFramesInUse: UInt32 = 0
+    public var grantFramesMax = 32
     public var mmuHook: MMUHooks?
     /// Blocks the calling vCPU until an event (or one of the polled ports,
     /// or the timeout in system ns) is pending. Set by the VMM.
