@@ -143,4 +143,21 @@ public final class GuestMemory: @unchecked Sendable {
         let a = UnsafeAtomic<UInt64>(at: p.assumingMemoryBound(to: UInt64.AtomicRepresentation.self))
         return a.loadThenBitwiseAnd(with: bits, ordering: .sequentiallyConsistent)
     }
+
+    /// Ring index publication: stores an aligned 4-byte index with release
+    /// ordering, so every byte written before it is visible first
+    /// (public/io/ring.h and xenstore/console rings: "wmb() before prod").
+    public func storeRelease32(_ value: UInt32, at addr: UInt64) throws(XenErrno) {
+        guard addr & 3 == 0, let p = pointer(addr, 4) else { throw .EFAULT }
+        let a = UnsafeAtomic<UInt32>(at: p.assumingMemoryBound(to: UInt32.AtomicRepresentation.self))
+        a.store(value, ordering: .releasing)
+    }
+
+    /// Ring index consumption: loads an aligned 4-byte index with acquire
+    /// ordering, so the bytes it covers are read after it ("rmb() after prod").
+    public func loadAcquire32(at addr: UInt64) throws(XenErrno) -> UInt32 {
+        guard addr & 3 == 0, let p = pointer(addr, 4) else { throw .EFAULT }
+        let a = UnsafeAtomic<UInt32>(at: p.assumingMemoryBound(to: UInt32.AtomicRepresentation.self))
+        return a.load(ordering: .acquiring)
+    }
 }

@@ -63,6 +63,12 @@ func locateShim() -> String? {
     return nil
 }
 
+/// Where console input goes; set once the domain exists.
+final class ConsoleTarget: @unchecked Sendable {
+    // @unchecked: written once before the console starts reading.
+    var domain: Domain?
+}
+
 /// Builds and runs the domain until it ends (`xenolith create -F`).
 public func launchDomain(_ config: DomainConfig, _ options: CreateOptions) throws -> DomainExit {
     let kernel: KernelImage
@@ -97,15 +103,21 @@ public func launchDomain(_ config: DomainConfig, _ options: CreateOptions) throw
         log = FileHandle(forWritingAtPath: path)
     }
     let logSink = log
+    // The console's input goes to the domain once it exists.
+    let target = ConsoleTarget()
+    let attachment = options.attachConsole ? ConsoleAttachment(input: { bytes in target.domain?.consoleInput(bytes) }) : nil
     let runner: DomainRunner
     do {
         runner = try DomainRunner(built: built, name: config.name, consolePort: consolePort, storePort: storePort,
                                   logger: logger, trace: options.trace) { bytes in
             let data = Data(bytes)
-            FileHandle.standardOutput.write(data)
+            if attachment?.isAttached ?? true { FileHandle.standardOutput.write(data) }
             logSink?.write(data)
         }
     } catch { throw LaunchError(description: "\(error)") }
+    target.domain = runner.domain
+    attachment?.start()
+    defer { attachment?.restoreTerminal() }
     switch runner.run() {
     case .shutdown(.poweroff): return .poweroff
     case .shutdown(.reboot): return .poweroff

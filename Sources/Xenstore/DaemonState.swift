@@ -113,7 +113,6 @@ struct DaemonState: Sendable {
 
     /// Callbacks to run once the lock is released.
     var deferred: [@Sendable () -> Void] = []
-    private var notified: Set<ConnectionID> = []
     /// Types already logged as unknown (log once per type).
     private var loggedUnknown: Set<UInt32> = []
 
@@ -161,14 +160,12 @@ struct DaemonState: Sendable {
         guard let events = connections[id]?.events, !events.isEmpty else { return [] }
         connections[id]?.events = []
         connections[id]?.eventBytes = 0
-        notified.remove(id)
         return events
     }
 
     mutating func drainDeferred() -> [@Sendable () -> Void] {
         let callbacks = deferred
         deferred = []
-        notified = []
         return callbacks
     }
 
@@ -336,7 +333,8 @@ struct DaemonState: Sendable {
         if connection.domid != 0 && XenstoreQuota.exceeds(connection.eventBytes + cost, quota.memory) { return }
         connections[id]?.events.append(XSMessage(type: .watchEvent, payload: payload))
         connections[id]?.eventBytes += cost
-        if let onEvent = connection.onEvent, notified.insert(id).inserted {
+        // Kick only when the queue becomes non-empty; the transport drains it.
+        if connection.events.isEmpty, let onEvent = connection.onEvent {
             deferred.append(onEvent)
         }
     }

@@ -56,6 +56,9 @@ public final class Domain: @unchecked Sendable {
     // Console (start_info ring).
     public let consoleRing: UInt64
     public let consolePort: UInt32
+    /// Console input not yet in the ring (guarded by consoleLock).
+    var pendingConsoleInput: [UInt8] = []
+    let consoleLock = NSLock()
     public let storePort: UInt32
     public let storeRing: UInt64
     // Memory assists.

@@ -124,7 +124,7 @@ extension Domain {
             case .free: throw .EINVAL
             case .ipi: raise(port: port)
             case .interdomain:
-                if port == consolePort { drainConsole() }
+                if port == consolePort { drainConsole(); flushConsoleInput() }
                 // The xenstore ring is served by the xenstore backend (issue #4).
             case .unbound(let remote):
                 if remote == domid { raise(port: port) }
