@@ -294,7 +294,9 @@ extension Domain {
         case 0: sched_yield(); return 0
         case 1: // SCHEDOP_block: unmask, sleep until an event is pending
             try? memory.store(UInt8(0), at: v.vcpuInfoAddress + 1)
+            setRunstate(v, .blocked)
             blockHook?(v, nil)
+            setRunstate(v, .running)
             return 0
         case 2: // SCHEDOP_shutdown
             let reason = try space.load(UInt32.self, at: arg)
@@ -319,7 +321,9 @@ extension Domain {
                 list.append(p)
             }
             if list.contains(where: { isPending(port: $0) }) { return 0 }
+            setRunstate(v, .blocked)
             blockHook?(v, (list, timeout == 0 ? nil : timeout))
+            setRunstate(v, .running)
             return 0
         default: throw .ENOSYS
         }
@@ -333,6 +337,7 @@ extension Domain {
         case 3: return target.online ? 1 : 0 // VCPUOP_is_up
         case 5: // register_runstate_memory_area
             target.runstateArea = try space.load(UInt64.self, at: arg)
+            publishRunstate(target)
             return 0
         case 6: // set_periodic_timer
             guard target === v else { throw .EINVAL }
@@ -341,9 +346,12 @@ extension Domain {
             v.periodicPeriod = period
             return 0
         case 7: guard target === v else { throw .EINVAL }; v.periodicPeriod = 0; return 0
-        case 8: // set_singleshot_timer
+        case 8: // set_singleshot_timer { u64 timeout_abs_ns; u32 flags; }
             guard target === v else { throw .EINVAL }
             let deadline = try space.load(UInt64.self, at: arg)
+            let flags = try space.load(UInt32.self, at: arg + 8)
+            // VCPU_SSHOTTMR_future: a deadline already past is -ETIME.
+            if flags & 1 != 0 && deadline < clock.now() { throw .ETIME }
             v.singleshotDeadline = deadline
             host?.setTimer(vcpu: v.id, deadline: deadline)
             return 0
@@ -366,6 +374,11 @@ extension Domain {
             // Xen marks everything pending once in the new copy.
             try memory.store(UInt64.max, at: newAddr + 8)
             try memory.store(UInt8(1), at: newAddr)
+            return 0
+        case 13: // register_vcpu_time_memory_area { u64 addr; }
+            guard target === v else { throw .EINVAL }
+            target.timeArea = try space.load(UInt64.self, at: arg)
+            publishTimeArea(target)
             return 0
         default:
             logOnce("vcpuop-\(cmd)", "vcpu_op \(cmd) not implemented (-ENOSYS)")
@@ -393,6 +406,7 @@ extension Domain {
         try? memory.store(UInt8(bitPattern: shift), at: t + 28)
         try? memory.store(UInt8(1), at: t + 29) // PVCLOCK_TSC_STABLE_BIT
         try? memory.store((version | 1) &+ 1, at: t)
+        publishTimeArea(v)
     }
 
     /// Publishes the wallclock (shared_info wc_*).

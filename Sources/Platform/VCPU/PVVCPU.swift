@@ -63,6 +63,12 @@ public final class PVVCPU: @unchecked Sendable {
     public var vcpuInfoRegistered = false
     /// Guest VA of the runstate area, 0 if none.
     public var runstateArea: UInt64 = 0
+    /// Runstate accounting (Runstate.swift): state, its start, ns per state.
+    public var runstate: RunstateState = .running
+    public var runstateEntryTime: UInt64 = 0
+    public var runstateTimes: [UInt64] = [0, 0, 0, 0]
+    /// Guest VA of the secondary vcpu_time_info, 0 if none.
+    public var timeArea: UInt64 = 0
 
     /// Virtual CR0.TS (fpu_taskswitch).
     public var virtualTS = false
