@@ -53,6 +53,8 @@ extension Domain {
             case .memoryOp: return try doMemoryOp(v, a[0], a[1])
             case .physdevOp: return try doPhysdevOp(v, a[0], a[1])
             case .grantTableOp: return try doGrantTableOp(v, cmd: a[0], uop: a[1], count: a[2])
+            case .setDebugreg: try setDebugRegister(v, a[0], a[1]); return 0
+            case .getDebugreg: return try getDebugRegister(v, a[0])
             case .mmuUpdate:
                 guard let m = mmuHook else { throw .ENOSYS }
                 return m.mmuUpdate(self, v, a)
