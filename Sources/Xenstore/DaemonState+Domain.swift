@@ -10,9 +10,9 @@ extension DaemonState {
     ///
     /// The event channel must be positive (EINVAL). A first introduction
     /// records the domain and fires @introduceDomain (not for domain 0); a
-    /// repeated one only takes the new event channel. Both reset the
-    /// domain's connections (watches, transactions, queued events), as
-    /// xenstored's `domain_conn_reset` does, and tell the host through
+    /// repeated one only takes the new event channel. Both reset a guest's
+    /// connections (watches, transactions, queued events), as xenstored's
+    /// `domain_conn_reset` does, and tell the host through
     /// `XenstoreHooks.introduced`.
     mutating func doIntroduce(_ request: Request) throws(XenErrno) -> [UInt8] {
         let strings = XSPayload.strings(request.payload)
@@ -28,8 +28,13 @@ extension DaemonState {
         record.port = UInt32(port)
         record.shutdown = false
         domains[domid] = record
-        for id in connectionOrder where connections[id]?.domid == domid {
-            resetConnection(id)
+        // Domain 0's connections are the host's own clients, like
+        // xenstored's socket connections, which `domain_conn_reset` leaves
+        // alone; only a guest's ring connection is reset.
+        if domid != 0 {
+            for id in connectionOrder where connections[id]?.domid == domid {
+                resetConnection(id)
+            }
         }
         if firstTime && domid != 0 {
             fireSpecialWatches(XenstorePath.introduceDomain, domid: domid)

@@ -5,56 +5,6 @@
 import Logging
 import XenABI
 
-/// Identifies one client connection of the daemon (a guest's ring, or a
-/// host-side client acting for domain 0).
-public struct ConnectionID: RawRepresentable, Hashable, Sendable, Comparable {
-    public var rawValue: UInt64
-
-    public init(rawValue: UInt64) {
-        self.rawValue = rawValue
-    }
-
-    public static func < (lhs: ConnectionID, rhs: ConnectionID) -> Bool {
-        lhs.rawValue < rhs.rawValue
-    }
-}
-
-/// A client: the domain it speaks for, its watches and undelivered events.
-///
-/// Xen: `struct connection`, tools/xenstored/core.h.
-struct Connection: Sendable {
-    let domid: UInt16
-    var watches: [Watch] = []
-    /// Open transaction ids, oldest first.
-    var transactionIDs: [UInt32] = []
-    /// Next id to try; xenstored starts at 0 and skips it, so the first is 1.
-    var nextTransactionID: UInt32 = 0
-    /// XS_WATCH_EVENT messages not yet taken by the transport.
-    var events: [XSMessage] = []
-    /// Bytes (headers included) of `events`, charged against the memory quota.
-    var eventBytes = 0
-    /// Called, outside the lock, when `events` becomes non-empty.
-    let onEvent: (@Sendable () -> Void)?
-}
-
-/// What xenstored knows of a domain.
-///
-/// Xen: `struct domain`, tools/xenstored/domain.c.
-struct DomainRecord: Sendable {
-    /// Between XS_INTRODUCE and XS_RELEASE.
-    var introduced = false
-    /// The ring's frame, as XS_INTRODUCE gave it (xenstored ignores it).
-    var mfn: UInt64 = 0
-    /// The guest's event channel for the ring.
-    var port: UInt32 = 0
-    /// Features offered on the ring page (XS_SET_FEATURE before introduction).
-    var features: XSServerFeatures = .supported
-    /// XS_RESUME clears it; we never set it (no domain state tracking yet).
-    var shutdown = false
-    /// XS_SET_TARGET: the domain whose permissions this one also has.
-    var target: UInt16?
-}
-
 /// The caller of an operation and the view it works on.
 struct Context: Sendable {
     var accessor: XSAccessor
@@ -76,21 +26,6 @@ struct Request: Sendable {
 
     var payload: [UInt8] { message.payload }
     var domid: UInt16 { context.accessor.domid }
-}
-
-/// Callbacks to the host, invoked outside the daemon's lock.
-public struct XenstoreHooks: Sendable {
-    /// After XS_INTRODUCE: the domain, its ring frame and event channel. The
-    /// host attaches a `RingTransport` (re-introduction reports a new port).
-    public var introduced: @Sendable (DomID, UInt64, EvtchnPort) -> Void
-    /// After XS_RELEASE: the domain's connections are gone.
-    public var released: @Sendable (DomID) -> Void
-
-    public init(introduced: @escaping @Sendable (DomID, UInt64, EvtchnPort) -> Void = { _, _, _ in },
-                released: @escaping @Sendable (DomID) -> Void = { _ in }) {
-        self.introduced = introduced
-        self.released = released
-    }
 }
 
 /// The daemon's state and the operations on it. Not thread-safe by itself:

@@ -117,3 +117,18 @@ public final class XenstoreDaemon: Sendable {
         state.withLock { $0.store.count(ownedBy: UInt32(domid.rawValue)) }
     }
 }
+
+/// Callbacks to the host, invoked outside the daemon's lock.
+public struct XenstoreHooks: Sendable {
+    /// After XS_INTRODUCE: the domain, its ring frame and event channel. The
+    /// host attaches a `RingTransport` (re-introduction reports a new port).
+    public var introduced: @Sendable (DomID, UInt64, EvtchnPort) -> Void
+    /// After XS_RELEASE: the domain's connections are gone.
+    public var released: @Sendable (DomID) -> Void
+
+    public init(introduced: @escaping @Sendable (DomID, UInt64, EvtchnPort) -> Void = { _, _, _ in },
+                released: @escaping @Sendable (DomID) -> Void = { _ in }) {
+        self.introduced = introduced
+        self.released = released
+    }
+}
