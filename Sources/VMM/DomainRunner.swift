@@ -45,7 +45,10 @@ public final class DomainRunner: DomainHost, @unchecked Sendable {
     var timerThread: Thread?
     var stopping = false
 
+    let xenstore: XenstoreService
+
     public init(built: BuiltDomain, name: String, consolePort: UInt32, storePort: UInt32,
+                uuid: String = UUID().uuidString.lowercased(), maxMemoryKiB: UInt64? = nil,
                 logger: Logger, trace: Set<String>, console: @escaping @Sendable ([UInt8]) -> Void) throws(VMMError) {
         self.built = built
         self.logger = logger
@@ -88,6 +91,16 @@ public final class DomainRunner: DomainHost, @unchecked Sendable {
             throw .setup("the initial page tables do not validate (\(error)): a domain builder bug")
         }
         domain.mmuHook = hooks
+        guard let storePage = built.memory.pointer(built.storePFN << 12, 4096) else {
+            throw .setup("the xenstore page is outside guest memory: a domain builder bug")
+        }
+        xenstore = XenstoreService(domain: domain, storePage: storePage, logger: logger)
+        xenstore.populate(.init(name: name, uuid: uuid, memoryKiB: built.ramPages * 4,
+                                maxMemoryKiB: maxMemoryKiB ?? built.ramPages * 4, vcpus: domain.vcpus.count,
+                                storePFN: built.storePFN, storePort: storePort,
+                                consolePFN: built.consolePFN, consolePort: consolePort))
+        let service = xenstore
+        domain.storeNotify = { service.notify() }
         domain.host = self
         domain.blockHook = { [weak self] v, poll in self?.block(v, poll: poll) }
     }
@@ -147,7 +160,9 @@ public final class DomainRunner: DomainHost, @unchecked Sendable {
         lock.lock(); vcpuThread = pthread_self(); lock.unlock()
         let timer = Thread { self.timerLoop() }
         timer.start()
+        xenstore.start()
         defer {
+            xenstore.stop()
             lock.lock(); stopping = true; lock.broadcast(); lock.unlock()
             while !timer.isFinished { usleep(1000) }
         }

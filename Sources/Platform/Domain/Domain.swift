@@ -69,6 +69,9 @@ public final class Domain: @unchecked Sendable {
     var grantFramesInUse: UInt32 = 0
     public var grantFramesMax = 32
     public var mmuHook: MMUHooks?
+    /// Called when the guest notifies the xenstore event channel (the
+    /// xenstore service wakes and serves the ring). Set by the VMM.
+    public var storeNotify: (@Sendable () -> Void)?
     /// Blocks the calling vCPU until an event (or one of the polled ports,
     /// or the timeout in system ns) is pending. Set by the VMM.
     public var blockHook: ((PVVCPU, (ports: [UInt32], timeout: UInt64?)?) -> Void)?

@@ -125,7 +125,7 @@ extension Domain {
             case .ipi: raise(port: port)
             case .interdomain:
                 if port == consolePort { drainConsole(); flushConsoleInput() }
-                // The xenstore ring is served by the xenstore backend (issue #4).
+                if port == storePort { storeNotify?() }
             case .unbound(let remote):
                 if remote == domid { raise(port: port) }
             case .virq: throw .EINVAL

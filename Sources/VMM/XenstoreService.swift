@@ -1,0 +1,172 @@
+// The domain's xenstore: the daemon (Sources/Xenstore), the nodes Xen's
+// toolstack writes for a new PV domain, and the guest's ring served on a
+// thread of its own, woken by the guest's notifications on the xenstore
+// event channel and by watch events.
+//
+// Nodes and permissions follow libxl (tools/libs/light/libxl_create.c
+// libxl__domain_make, libxl_dom.c libxl__build_post): the domain's home
+// /local/domain/<id> is owned by dom0 and readable by the domain; the
+// subtrees the guest writes (device, data, drivers, feature, attr, error,
+// control/shutdown, ...) are owned by the domain.
+import Foundation
+import Logging
+import Platform
+import XenABI
+import Xenstore
+
+final class XenstoreService: @unchecked Sendable {
+    // @unchecked: `pending`/`stopping` are guarded by `condition`; the
+    // daemon and transport are thread-safe.
+    let daemon: XenstoreDaemon
+    let dom0: ConnectionID
+    let guest: ConnectionID
+    let transport: RingTransport
+    let domain: Domain
+    let logger: Logger
+    private let condition = NSCondition()
+    private var pending = false
+    private var stopping = false
+    private var thread: Thread?
+
+    /// - Parameter storePage: the guest's xenstore interface page (start_info store_mfn).
+    init(domain: Domain, storePage: UnsafeMutableRawPointer, logger: Logger) {
+        self.domain = domain
+        self.logger = logger
+        let daemon = XenstoreDaemon(logger: logger)
+        self.daemon = daemon
+        dom0 = daemon.connect(domid: DomID(rawValue: 0))
+        let box = WakeBox()
+        guest = daemon.connect(domid: DomID(rawValue: domain.domid)) { box.wake?() }
+        // SAFETY: the page is guest RAM mapped for the life of the domain.
+        transport = unsafe RingTransport(daemon: daemon, connection: guest, page: XenstoreRingPage(base: storePage), logger: logger)
+        box.wake = { [weak self] in self?.notify() }
+    }
+
+    // MARK: The toolstack's nodes
+
+    struct DomainInfo {
+        var name: String
+        var uuid: String
+        var memoryKiB: UInt64
+        var maxMemoryKiB: UInt64
+        var vcpus: Int
+        var storePFN: UInt64
+        var storePort: UInt32
+        var consolePFN: UInt64
+        var consolePort: UInt32
+    }
+
+    /// Writes what libxl writes for a new PV domain, as dom0.
+    func populate(_ info: DomainInfo) {
+        let id = domain.domid
+        let home = "/local/domain/\(id)"
+        let vm = "/vm/\(info.uuid)"
+        let readOnly = ["n0", "r\(id)"]          // dom0 owns, the domain reads
+        let owned = ["n\(id)"]                   // the domain owns
+        mkdir(home, perms: readOnly)
+        mkdir(vm, perms: readOnly)
+        write("\(vm)/name", info.name); write("\(vm)/uuid", info.uuid)
+        write("\(vm)/image/ostype", "linux")
+        write("\(vm)/start_time", String(format: "%.2f", Date().timeIntervalSince1970))
+        for dir in ["cpu", "memory", "device", "control", "console", "store", "image"] {
+            mkdir("\(home)/\(dir)", perms: readOnly)
+        }
+        for dir in ["data", "drivers", "feature", "attr", "error", "device/suspend/event-channel"] {
+            mkdir("\(home)/\(dir)", perms: owned)
+        }
+        write("\(home)/name", info.name)
+        write("\(home)/domid", String(id))
+        write("\(home)/vm", vm)
+        write("\(home)/control/platform-feature-multiprocessor-suspend", "1")
+        write("\(home)/control/platform-feature-xs_reset_watches", "1")
+        for node in ["shutdown", "feature-poweroff", "feature-reboot", "feature-suspend", "sysrq"] {
+            mkdir("\(home)/control/\(node)", perms: owned)
+        }
+        for v in 0..<info.vcpus { write("\(home)/cpu/\(v)/availability", "online") }
+        write("\(home)/memory/static-max", String(info.maxMemoryKiB))
+        write("\(home)/memory/target", String(info.memoryKiB))
+        write("\(home)/memory/videoram", "-1")
+        write("\(home)/store/port", String(info.storePort))
+        write("\(home)/store/ring-ref", String(info.storePFN))
+        write("\(home)/console/port", String(info.consolePort))
+        write("\(home)/console/ring-ref", String(info.consolePFN))
+        write("\(home)/console/limit", "1048576")
+        write("\(home)/console/type", "xenconsoled")
+        write("\(home)/console/output", "pty")
+        // The domain is known to xenstored (XS_INTRODUCE by the toolstack).
+        request(.introduce, [String(id), String(info.storePFN), String(info.storePort)])
+    }
+
+    private func mkdir(_ path: String, perms: [String]) {
+        request(.mkdir, [path])
+        request(.setPerms, [path] + perms)
+    }
+
+    private func write(_ path: String, _ value: String) {
+        // XS_WRITE: path NUL value (the value is not NUL-terminated).
+        var payload = Array(path.utf8) + [0]
+        payload += Array(value.utf8)
+        check(daemon.handle(XSMessage(type: .write, payload: payload), from: dom0), "write \(path)")
+    }
+
+    private func request(_ type: XSType, _ strings: [String]) {
+        check(daemon.handle(XSMessage(type: type, strings: strings), from: dom0), "\(type) \(strings.first ?? "")")
+    }
+
+    private func check(_ reply: XSMessage?, _ what: String) {
+        if let reply, reply.type == .error {
+            logger.error("xenstore: toolstack \(what) failed: \(reply.errorName ?? "?")")
+        }
+    }
+
+    // MARK: The ring
+
+    /// Starts serving the guest's ring.
+    func start() {
+        _ = transport.start(resetIndices: false)
+        let t = Thread { [self] in serve() }
+        t.name = "xenstore"
+        thread = t
+        t.start()
+    }
+
+    /// The guest notified the xenstore port, or an event is queued.
+    func notify() {
+        condition.lock()
+        pending = true
+        condition.signal()
+        condition.unlock()
+    }
+
+    func stop() {
+        condition.lock()
+        stopping = true
+        condition.signal()
+        condition.unlock()
+    }
+
+    private func serve() {
+        while true {
+            condition.lock()
+            while !pending && !stopping { condition.wait() }
+            if stopping { condition.unlock(); return }
+            pending = false
+            condition.unlock()
+            var activity = transport.process()
+            var rounds = 0
+            while activity.more && rounds < 64 {
+                if activity.notify { domain.raise(port: domain.storePort) }
+                activity = transport.process()
+                rounds += 1
+            }
+            if activity.more { notify() }
+            if let e = activity.error { logger.warning("xenstore ring of domain \(domain.domid): \(e)") }
+            if activity.notify { domain.raise(port: domain.storePort) }
+        }
+    }
+}
+
+private final class WakeBox: @unchecked Sendable {
+    // @unchecked: set once before any event can fire.
+    var wake: (@Sendable () -> Void)?
+}
