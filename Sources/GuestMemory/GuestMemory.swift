@@ -122,6 +122,29 @@ public final class GuestMemory: @unchecked Sendable {
         memset(p, 0, count)
     }
 
+    /// Gives the memory behind the page-aligned range `[addr, addr+count)`
+    /// back to the host, leaving it reading as zeros: the range becomes a
+    /// hole in the region's memfd, so the process RSS falls, and a later
+    /// access (by the host or, through KVM, the guest) gets fresh zeroed
+    /// pages. `madvise(MADV_REMOVE)` on our shared mapping is the same as
+    /// `fallocate(FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE)` on the memfd
+    /// (madvise(2)); KVM drops its mappings of the pages through its MMU
+    /// notifier. If the kernel refuses, the range is zeroed in place
+    /// instead (same contents, memory kept). -EFAULT unless the range lies
+    /// inside one region; -EINVAL unless it is page-aligned.
+    ///
+    /// Xen: freed pages are scrubbed before reuse (xen/common/page_alloc.c).
+    public func discard(at addr: UInt64, count: Int) throws(XenErrno) {
+        guard count >= 0, let p = pointer(addr, count) else { throw .EFAULT }
+        guard addr & 0xfff == 0, count & 0xfff == 0 else { throw .EINVAL }
+        guard count > 0 else { return }
+        // SAFETY: `p ..< p+count` is inside one live MAP_SHARED mapping
+        // (checked above) and page-aligned (regions start page-aligned).
+        if madvise(p, count, MADV_REMOVE) != 0 {
+            memset(p, 0, count)
+        }
+    }
+
     /// Atomic compare-and-exchange of an aligned 8-byte word (guest-shared data).
     public func compareExchange64(at addr: UInt64, expected: UInt64, desired: UInt64) throws(XenErrno) -> (exchanged: Bool, original: UInt64) {
         guard addr & 7 == 0, let p = pointer(addr, 8) else { throw .EFAULT }

@@ -262,18 +262,52 @@ extension Domain {
 
     func doMemoryOp(_ v: PVVCPU, _ cmd: UInt64, _ arg: UInt64) throws(XenErrno) -> UInt64 {
         let space = GuestAddressSpace(memory: memory, l4: v.currentTable)
-        switch cmd & 0xf {
-        case 12: // XENMEM_machphys_mapping
+        // Xen do_memory_op: the op is cmd's low MEMOP_EXTENT_SHIFT bits,
+        // the rest a continuation's start extent (xen/include/xen/hypercall.h).
+        let op = MemoryOp.fromArgument(cmd)
+        let startExtent = cmd >> MemoryOp.cmdBits
+        let hooks = mmuHook as? DomainMMU
+        switch op {
+        case .increaseReservation, .decreaseReservation, .populatePhysmap:
+            // Returns the extents done, never an errno (MMU+Reservation.swift).
+            guard let hooks else {
+                logOnce("memop-\(op.rawValue)", "memory_op \(op.name) needs the PV MMU (-ENOSYS)")
+                throw .ENOSYS
+            }
+            return hooks.memoryReservation(self, v, op: op, startExtent: startExtent, arg: arg)
+        case .maximumRamPage:
+            guard startExtent == 0 else { throw .EINVAL }
+            return ramPages - 1
+        case .currentReservation, .maximumReservation:
+            // Xen: tot_pages / max_pages of the domain named by a
+            // struct xen_memory_domain. Another domain: -ESRCH if it does
+            // not exist, -EPERM from XSM if it does (dom0 runs the backends).
+            guard startExtent == 0 else { throw .EINVAL }
+            let dom = try space.load(UInt16.self, at: arg)
+            guard dom == DomID.self_.rawValue || dom == domid else { throw dom == 0 ? .EPERM : .ESRCH }
+            guard let mmu = hooks?.mmu else { return ramPages }
+            return op == .currentReservation ? mmu.currentReservation : mmu.maximumReservation
+        case .exchange:
+            // Not implemented: Linux uses it only for contiguous DMA
+            // regions (xen_create_contiguous_region, swiotlb-xen).
+            guard startExtent == 0 else { throw .EINVAL }
+            logOnce("memop-\(op.rawValue)", "memory_op XENMEM_exchange not implemented (-ENOSYS)")
+            throw .ENOSYS
+        default:
+            break
+        }
+        // Xen's arch_memory_op switches on the whole cmd, so these match
+        // only without start-extent bits.
+        switch cmd {
+        case MemoryOp.machphysMapping.rawValue:
             try space.store(m2pVirtBase, at: arg)
             try space.store(m2pVirtBase + ramPages * 8, at: arg + 8)
             try space.store(ramPages - 1, at: arg + 16)
             return 0
-        case 2: return ramPages - 1   // XENMEM_maximum_ram_page
-        case 3, 4:                    // current / maximum_reservation
-            let dom = try space.load(UInt16.self, at: arg)
-            guard dom == DomID.self_.rawValue || dom == domid else { throw .ESRCH }
-            return ramPages
-        case 9: // XENMEM_memory_map: one RAM range (xen/arch/x86/mm.c)
+        case MemoryOp.memoryMap.rawValue:
+            // One RAM range over every RAM frame, populated or not: libxl
+            // gives a PV domain a map up to maxmem (libxl_x86.c,
+            // xc_domain_set_memmap_limit); Xen returns it (xen/arch/x86/mm.c).
             let n = try space.load(UInt32.self, at: arg)
             let buf = try space.load(UInt64.self, at: arg + 8)
             guard n >= 1 else { throw .EINVAL }

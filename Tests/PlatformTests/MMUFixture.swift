@@ -46,12 +46,13 @@ final class MMUFixture {
     let mmu: MMU
     let vcpu = PVVCPU(id: 0)
 
-    init(buildTree: Bool = true) throws {
+    /// `populatedFrames` and `maxPages` as MMU.init (nil: all 64 frames).
+    init(buildTree: Bool = true, populatedFrames: UInt64? = nil, maxPages: UInt64? = nil) throws {
         memory = try GuestMemory(layout: [
             ("ram", 0, Self.ramFrames * 4096),
             ("hypervisor", Self.sharedInfo << 12, 4 * 4096),
         ])
-        mmu = MMU(memory: memory, ramFrames: Self.ramFrames,
+        mmu = MMU(memory: memory, ramFrames: Self.ramFrames, populatedFrames: populatedFrames, maxPages: maxPages,
                   isForeignMappable: { $0 == MMUFixture.sharedInfo },
                   hypervisorL4Entries: Self.hypervisorEntries)
         if buildTree {

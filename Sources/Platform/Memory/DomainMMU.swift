@@ -45,6 +45,27 @@ public final class DomainMMU: MMUHooks {
         return UInt64(bitPattern: rc)
     }
 
+    // memory_op(XENMEM_{increase,decrease}_reservation | populate_physmap
+    // | start_extent << MEMOP_EXTENT_SHIFT, reservation)
+    public func memoryReservation(_ d: Domain, _ v: PVVCPU, op: MemoryOp, startExtent: UInt64,
+                                  arg: UInt64) -> UInt64 {
+        let space = GuestAddressSpace(memory: d.memory, l4: v.currentTable)
+        let inUse = Self.hypervisorRAMFrames(d)
+        return mmu.doMemoryReservation(op: op, startExtent: startExtent, space: space, arg: arg,
+                                       selfDomid: d.domid, isHypervisorFrame: { inUse.contains($0) })
+    }
+
+    /// Guest frames the hypervisor itself reads and writes by machine
+    /// address, which must not be released under it: the console and
+    /// xenstore rings (start_info) and each vCPU's vcpu_info
+    /// (VCPUOP_register_vcpu_info; Xen holds a writable type reference on
+    /// that page, map_guest_area). Entries outside RAM are harmless.
+    static func hypervisorRAMFrames(_ d: Domain) -> [UInt64] {
+        var frames = [d.consoleRing >> PageTableEntry.pageShift, d.storeRing >> PageTableEntry.pageShift]
+        for vcpu in d.vcpus { frames.append(vcpu.vcpuInfoAddress >> PageTableEntry.pageShift) }
+        return frames
+    }
+
     public func emulatePTWrite(_ d: Domain, _ v: PVVCPU, _ f: Frame, cr2: UInt64) -> Bool {
         sync(d)
         guard mmu.writablePageTables else { return false }

@@ -33,7 +33,7 @@ let mmuMaximumBatch: UInt32 = 1 << 20
 
 public final class MMU: @unchecked Sendable {
     // @unchecked: all mutable state (`types`, `vcpus`, `writablePageTablesEnabled`,
-    // `onM2PWrite`) is only touched with `lock` held.
+    // `onM2PWrite`, `maxPagesValue`) is only touched with `lock` held.
     let lock = Mutex<Void>(())
     var types: PageTypes
     let memory: GuestMemory
@@ -42,6 +42,8 @@ public final class MMU: @unchecked Sendable {
     var writablePageTablesEnabled = false
     var onM2PWrite: ((UInt64, UInt64) -> Void)?
     var descriptorAreaValue: DescriptorTableArea?
+    /// The maximum reservation (MMU+Reservation.swift).
+    var maxPagesValue: UInt64
 
     /// The vCPUs' GDT mapping area (MMU+Descriptors.swift); set_gdt is
     /// -ENOSYS until the VMM sets it.
@@ -51,17 +53,30 @@ public final class MMU: @unchecked Sendable {
     }
 
     /// - Parameters:
-    ///   - memory: the domain's machine memory; RAM is frames `0 ..< ramFrames`.
+    ///   - memory: the domain's machine memory; RAM frame numbers are
+    ///     `0 ..< ramFrames`, all inside one region of `memory`.
+    ///   - populatedFrames: frames `0 ..< populatedFrames` start owned by the
+    ///     domain (start_info's nr_pages); the rest of RAM starts released,
+    ///     for the guest to populate up to `maxPages` (nil: all of RAM).
+    ///   - maxPages: the maximum reservation (Xen: `d->max_pages`, xl.cfg
+    ///     `maxmem`); nil: `ramFrames`.
     ///   - isForeignMappable: hypervisor frames outside RAM the guest may map
-    ///     (shared_info, grant-table frames). Every other non-RAM frame is
-    ///     refused in guest page tables.
+    ///     (shared_info, grant-table frames). Every other non-RAM frame, and
+    ///     every released RAM frame, is refused in guest page tables.
     ///   - hypervisorL4Entries: our entries for L4 slots 256...271, written
     ///     into every L4 when it is validated.
-    public init(memory: GuestMemory, ramFrames: UInt64, isForeignMappable: @escaping (UInt64) -> Bool,
+    public init(memory: GuestMemory, ramFrames: UInt64, populatedFrames: UInt64? = nil, maxPages: UInt64? = nil,
+                isForeignMappable: @escaping (UInt64) -> Bool,
                 hypervisorL4Entries: [(slot: Int, entry: UInt64)]) {
+        // Every RAM frame number must have memory behind it: frames are
+        // handed out by number (populate_physmap) and zeroed by discarding.
+        precondition(ramFrames < 1 << 36 && memory.pointer(0, Int(ramFrames << PageTableEntry.pageShift)) != nil,
+                     "RAM frames 0..<\(ramFrames) are not one region of guest memory")
         self.memory = memory
-        types = PageTypes(memory: memory, ramFrames: ramFrames, isForeignMappable: isForeignMappable,
-                          hypervisorL4Entries: hypervisorL4Entries)
+        let populated = populatedFrames ?? ramFrames
+        types = PageTypes(memory: memory, ramFrames: ramFrames, ownedFrames: min(populated, ramFrames),
+                          isForeignMappable: isForeignMappable, hypervisorL4Entries: hypervisorL4Entries)
+        maxPagesValue = maxPages ?? ramFrames
     }
 
     /// VMASST_TYPE_writable_pagetables: emulate guest kernel writes to its
@@ -96,7 +111,8 @@ public final class MMU: @unchecked Sendable {
         set { lock.withLock { _ in onM2PWrite = newValue } }
     }
 
-    /// The type state of RAM frame `mfn`, nil outside RAM.
+    /// The type state of RAM frame `mfn`, nil outside RAM or if the domain
+    /// released the frame.
     public func pageTypeInfo(mfn: UInt64) -> PageTypeInfo? {
         lock.withLock { _ in types.info(mfn) }
     }

@@ -73,8 +73,13 @@ public struct PageTypeInfo: Sendable, Equatable {
 /// and the entry-level helpers below.
 struct PageTypes {
     let memory: GuestMemory
-    /// Guest RAM is machine frames `0 ..< ramFrames`.
+    /// Guest RAM frame numbers are machine frames `0 ..< ramFrames`; the
+    /// domain owns those in `ownership` (the others were released with
+    /// XENMEM_decrease_reservation or never populated, FrameOwnership.swift).
     let ramFrames: UInt64
+    /// Which RAM frames the domain owns. Only owned frames are "RAM" to
+    /// every check below; a released frame has no type and no references.
+    private(set) var ownership: FrameOwnership
     /// Hypervisor frames outside RAM the guest may map, RW, in an L1 entry
     /// (shared_info, grant-table frames). Never page tables, not type-tracked.
     let isForeignMappable: (UInt64) -> Bool
@@ -92,10 +97,12 @@ struct PageTypes {
     /// `ROOT_PAGETABLE_LAST_XEN_SLOT`, `is_guest_l4_slot`).
     static let hypervisorSlotRange = 256...271
 
-    init(memory: GuestMemory, ramFrames: UInt64, isForeignMappable: @escaping (UInt64) -> Bool,
+    /// Frames `0 ..< ownedFrames` start owned, the rest of RAM released.
+    init(memory: GuestMemory, ramFrames: UInt64, ownedFrames: UInt64, isForeignMappable: @escaping (UInt64) -> Bool,
          hypervisorL4Entries: [(slot: Int, entry: UInt64)]) {
         self.memory = memory
         self.ramFrames = ramFrames
+        ownership = FrameOwnership(frames: ramFrames, owned: ownedFrames)
         self.isForeignMappable = isForeignMappable
         var slots = [UInt64](repeating: 0, count: Self.hypervisorSlotRange.count)
         for (slot, entry) in hypervisorL4Entries {
@@ -106,8 +113,30 @@ struct PageTypes {
         frames = [PageTypeInfo](repeating: PageTypeInfo(), count: Int(ramFrames))
     }
 
+    /// Whether `mfn` is a RAM frame the domain owns. Released RAM frames
+    /// fail this exactly as another domain's frames would in Xen
+    /// (get_page(page, d) fails for a page not owned by d).
     @inline(__always)
-    func isRAM(_ mfn: UInt64) -> Bool { mfn < ramFrames }
+    func isRAM(_ mfn: UInt64) -> Bool { ownership.isOwned(mfn) }
+
+    /// Gives up owned frames `first ..< first + count`: they lose any type
+    /// state (the caller has checked they hold no references) and stop
+    /// being RAM to the checks here.
+    mutating func release(_ first: UInt64, count: UInt64) {
+        for mfn in first..<(first + count) { frames[Int(mfn)] = PageTypeInfo() }
+        ownership.set(first, count: count, owned: false)
+    }
+
+    /// Takes released frames `first ..< first + count` back as untyped RAM.
+    mutating func claim(_ first: UInt64, count: UInt64) {
+        for mfn in first..<(first + count) { frames[Int(mfn)] = PageTypeInfo() }
+        ownership.set(first, count: count, owned: true)
+    }
+
+    /// See `FrameOwnership.findReleasedRun`.
+    mutating func findReleasedRun(order: UInt32, limit: UInt64) -> UInt64? {
+        ownership.findReleasedRun(order: order, limit: limit)
+    }
 
     @inline(__always)
     static func isHypervisorSlot(_ slot: Int) -> Bool { hypervisorSlotRange.contains(slot) }
