@@ -84,6 +84,26 @@ shim_common:
          * by reading and rewriting the frame, then resumes us after it. */
         movw $0xe0, %dx
         outl %eax, %dx
+/* Apply the shadow-sync queue the host may have filled (XenPV
+ * ShimSyncQueue): page-table stores through the direct map, made here at
+ * CPL0 so that KVM's shadow MMU sees them, and invlpg requests. */
+        leaq 176+0x3000(%rsp), %rsi /* frame size + ShimSyncQueue.offsetFromPerCPU */
+        movq (%rsi), %rcx
+        testq %rcx, %rcx
+        jz shim_return_path
+        leaq 8(%rsi), %rdi
+1:      movq (%rdi), %rdx
+        movq 8(%rdi), %rax
+        testb $1, %dl
+        jnz 2f
+        movq %rax, (%rdx)
+        jmp 3f
+2:      andq $-2, %rdx
+        invlpg (%rdx)
+3:      addq $16, %rdi
+        decq %rcx
+        jnz 1b
+        movq $0, (%rsi)
 /* From here to shim_return_end the frame is complete and only read:
  * the host may still rewrite it (to deliver an event that arrived while
  * the vCPU was on its way back) when it finds the vCPU stopped here. */

@@ -305,6 +305,19 @@ public enum DomainBuilder {
         try w64(sl2 | pteP | pteU | pteA, sl3)
         try w64(sl1 | pteP | pteU | pteA, sl2)
         try w64(syscallPage | pteP | pteU | pteA, sl1)
+        // Slot 262: direct map of guest RAM for the shim (Layout.directMapVirtBase),
+        // 2 MiB pages, supervisor read-write, never executable.
+        let pteLarge: UInt64 = 1 << 7
+        let ramBytes = ramPages * pageSize
+        let dl3 = try alloc()
+        let gib: UInt64 = 1 << 30, twoMiB: UInt64 = 1 << 21
+        for i in 0..<((ramBytes + gib - 1) / gib) {
+            let dl2 = try alloc()
+            try w64(dl2 | kernelRW, dl3 + i * 8)
+            for j in 0..<UInt64(512) where i * gib + j * twoMiB < ramBytes {
+                try w64((i * gib + j * twoMiB) | kernelRW | pteLarge | pteNX, dl2 + j * 8)
+            }
+        }
         // Per-vCPU GDT: pages 0-13 show the zero page until set_gdt; page 14 is ours.
         var gdtL1: [UInt64] = []
         for v in 0..<vcpus {
@@ -337,7 +350,8 @@ public enum DomainBuilder {
         let l4Shim = l3 | kernelRW
         let l4M2P = ml3 | pteP | pteU | pteA
         let l4Syscall = sl3 | pteP | pteU | pteA
-        return ([(Layout.shimL4Slot, l4Shim), (Layout.m2pL4Slot, l4M2P), (Layout.syscallL4Slot, l4Syscall)], gdtL1)
+        return ([(Layout.shimL4Slot, l4Shim), (Layout.m2pL4Slot, l4M2P), (Layout.syscallL4Slot, l4Syscall),
+                 (Layout.directMapL4Slot, dl3 | kernelRW)], gdtL1)
     }
 
     /// Fills the IDT from the shim's vector table: 256 DPL0 interrupt gates.

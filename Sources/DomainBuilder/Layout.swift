@@ -24,6 +24,12 @@ public enum Layout {
     /// reaches a user-accessible LSTAR outside slot 256 (docs/kvm-pvm-findings.md).
     public static let syscallAliasVirtBase: UInt64 = ShimFrame.syscallPageAlias
     public static let syscallL4Slot = 258
+    /// Virtual address of the shim's direct map of guest RAM (L4 slot 262,
+    /// as Xen's, supervisor-only, 2 MiB pages): the shim replays page-table
+    /// writes the host validated through it, at CPL0, so that KVM's shadow
+    /// MMU sees them (docs/kvm-pvm-findings.md, ShadowCPL0WriteTests).
+    public static let directMapVirtBase: UInt64 = 0xFFFF_8300_0000_0000
+    public static let directMapL4Slot = 262
     public static let shimL4Slot = 256
 
     // Offsets inside the hypervisor region.
@@ -53,6 +59,9 @@ public enum Layout {
     public static let vcpuStackTop: UInt64 = 0x4000
     public static let vcpuPerCPU: UInt64 = 0x4000
     public static let vcpuTSS: UInt64 = 0x6000
+    /// The shadow-sync queue the host fills and the shim applies on its
+    /// way back to the guest (ShimSyncQueue in XenPV/ShimFrame.swift).
+    public static let vcpuSyncQueue: UInt64 = 0x7000
     public static let vcpuGDT: UInt64 = 0x10000
     /// Xen reserves GDT page 14 (entries 0xe000>>3 ...) for itself.
     public static let gdtReservedPage = 14

@@ -44,6 +44,9 @@ public final class DomainRunner: DomainHost, @unchecked Sendable {
     let scratch: UnsafeMutableRawPointer
     var timerThread: Thread?
     var stopping = false
+    /// Full shadow flushes and page-table entries replayed by the shim.
+    var shadowFlushes: UInt64 = 0
+    var shadowSyncs: UInt64 = 0
 
     let xenstore: XenstoreService
 
@@ -87,6 +90,8 @@ public final class DomainRunner: DomainHost, @unchecked Sendable {
         let hooks = DomainMMU(mmu: mmu)
         do {
             try hooks.adoptInitialTables(l4: built.l4, vcpu: domain.vcpus[0])
+            // Nothing is shadowed before the first run: drop what pinning noted.
+            _ = hooks.takeShadowSync()
         } catch {
             throw .setup("the initial page tables do not validate (\(error)): a domain builder bug")
         }
@@ -213,7 +218,7 @@ public final class DomainRunner: DomainHost, @unchecked Sendable {
                     try? vcpu.injectInterrupt(vector: UInt32(ShimFrame.vectorEventCheck))
                 } else if returnPath.contains(regs.rip) {
                     if case .shutdown(let r) = domain.deliverEvents(v, frame) { return .shutdown(r) }
-                    if let f = applyDirty(v) { return .fault(f) }
+                    if let f = applyDirty(v, viaShim: false) { return .fault(f) }
                 }
             case .shutdown:
                 return .fault("triple fault (KVM_EXIT_SHUTDOWN)\n" + dumpState())
@@ -245,10 +250,20 @@ public final class DomainRunner: DomainHost, @unchecked Sendable {
         lock.unlock()
     }
 
-    func applyDirty(_ v: PVVCPU) -> String? {
-        if let mmu = domain.mmuHook, mmu.needsShadowFlush {
-            mmu.needsShadowFlush = false
-            do { try vm.flushShadowMMU(scratchPage: scratch, guestPhys: 0x7F_0000_0000) } catch { return "\(error)" }
+    /// Makes the vCPU's hardware state match what the last entry changed:
+    /// page-table entries the host rewrote (replayed by the shim at CPL0
+    /// when `viaShim`, i.e. the vCPU is about to run the shim's return
+    /// path; otherwise, or when too many, a full shadow flush), CR3 and the
+    /// segment bases.
+    func applyDirty(_ v: PVVCPU, viaShim: Bool = true) -> String? {
+        if let mmu = domain.mmuHook {
+            let sync = mmu.takeShadowSync()
+            if sync.fullFlush || (!viaShim && !sync.addresses.isEmpty) || sync.addresses.count > ShimSyncQueue.capacity {
+                shadowFlushes &+= 1
+                do { try vm.flushShadowMMU(scratchPage: scratch, guestPhys: 0x7F_0000_0000) } catch { return "\(error)" }
+            } else if !sync.addresses.isEmpty {
+                queueShadowSync(sync.addresses, vcpu: v.id)
+            }
         }
         guard !v.dirty.isEmpty else { return nil }
         do {
@@ -264,6 +279,25 @@ public final class DomainRunner: DomainHost, @unchecked Sendable {
         } catch { return "\(error)" }
         v.dirty = []
         return nil
+    }
+
+    /// Fills vCPU `id`'s shadow-sync queue (XenPV ShimSyncQueue) with a
+    /// store of each entry's current value through the shim's view of it:
+    /// the direct map for guest RAM, slot 256 for the hypervisor region.
+    func queueShadowSync(_ addresses: [UInt64], vcpu id: Int) {
+        let queue = Layout.xenBase + Layout.vcpuArea(id) + Layout.vcpuPerCPU + UInt64(ShimSyncQueue.offsetFromPerCPU)
+        var n: UInt64 = (try? built.memory.load(UInt64.self, at: queue)) ?? 0
+        for address in addresses where n < UInt64(ShimSyncQueue.capacity) {
+            let va = address >= Layout.xenBase ? Layout.xenVirtBase + (address - Layout.xenBase)
+                                               : Layout.directMapVirtBase + address
+            guard let value = try? built.memory.load(UInt64.self, at: address) else { continue }
+            let entry = queue + UInt64(ShimSyncQueue.entries) + n * UInt64(ShimSyncQueue.entrySize)
+            try? built.memory.store(va, at: entry)
+            try? built.memory.store(value, at: entry + 8)
+            n += 1
+        }
+        try? built.memory.store(n, at: queue)
+        shadowSyncs &+= UInt64(addresses.count)
     }
 
     func setupVCPU() throws {

@@ -66,3 +66,18 @@ public enum ShimPerCPU {
     /// Exit-to-host counters, one u64 per entry vector as above.
     public static let exitCounters = 0x100 + 258 * 8
 }
+
+/// The per-vCPU shadow-sync queue (shim/entry.S shim_apply_sync): entries
+/// the host leaves for the shim to perform at CPL0 on its way back to the
+/// guest, so that KVM's shadow MMU sees page-table changes the host made
+/// (a host write is invisible to it). It starts `offsetFromPerCPU` bytes
+/// after the per-vCPU page: a u64 count, then `capacity` entries of
+/// { u64 target; u64 value }. target bit 0 clear: store `value` at the
+/// virtual address `target`; bit 0 set: `invlpg` at target & ~1.
+public enum ShimSyncQueue {
+    public static let offsetFromPerCPU = 0x3000
+    public static let entries = 8
+    public static let entrySize = 16
+    public static let capacity = (0x9000 - 8) / 16
+    public static let invlpgFlag: UInt64 = 1
+}

@@ -136,6 +136,8 @@ public protocol MMUHooks: AnyObject {
     func setGDT(_ d: Domain, _ v: PVVCPU, frames: [UInt64], entries: UInt64) -> UInt64
     func updateDescriptor(_ d: Domain, _ v: PVVCPU, address: UInt64, descriptor: UInt64) -> UInt64
     var needsShadowFlush: Bool { get set }
+    /// Page-table entries to re-write at CPL0, or a full flush (MMU.takeShadowSync).
+    func takeShadowSync() -> (addresses: [UInt64], fullFlush: Bool)
 }
 
 /// Domain system time (ns since creation) and its relation to the TSC,

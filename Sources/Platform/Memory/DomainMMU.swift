@@ -92,6 +92,8 @@ public final class DomainMMU: MMUHooks {
         return 0
     }
 
+    public func takeShadowSync() -> (addresses: [UInt64], fullFlush: Bool) { mmu.takeShadowSync() }
+
     public var needsShadowFlush: Bool {
         get { mmu.needsShadowFlush }
         set { mmu.needsShadowFlush = newValue }

@@ -59,9 +59,12 @@ extension MMU {
                 let value = page < frames.count
                     ? (frames[page] << PageTableEntry.pageShift) | rw | PageTableEntry.nx
                     : area.zeroPage | PageTableEntry.present | PageTableEntry.accessed | PageTableEntry.nx
-                try? memory.store(value, at: l1 + UInt64(page) * 8)
+                let entry = l1 + UInt64(page) * 8
+                if (try? memory.load(UInt64.self, at: entry)) != value {
+                    try? memory.store(value, at: entry)
+                    types.noteShadowWrite(entry)
+                }
             }
-            types.needsShadowFlush = true
         }
     }
 

@@ -98,7 +98,7 @@ extension MMU {
                     continue
                 }
                 types.putPageFromEntry(full, level: 1)
-                if full & PageTableEntry.present != 0 && full != new { types.needsShadowFlush = true }
+                if full & PageTableEntry.present != 0 && full != new { types.noteShadowWrite(entryAddress) }
                 registers = result.registers
                 return true
             }

@@ -95,6 +95,20 @@ public final class MMU: @unchecked Sendable {
         set { lock.withLock { _ in types.needsShadowFlush = newValue } }
     }
 
+    /// Takes the page-table entries changed since the last call (machine
+    /// addresses, each once, oldest first) and whether a full shadow flush
+    /// is needed instead (too many changes, or whole pages rewritten).
+    public func takeShadowSync() -> (addresses: [UInt64], fullFlush: Bool) {
+        lock.withLock { _ in
+            var seen = Set<UInt64>()
+            let unique = types.shadowSync.filter { seen.insert($0).inserted }
+            let full = types.needsShadowFlush
+            types.shadowSync.removeAll(keepingCapacity: true)
+            types.needsShadowFlush = false
+            return (full ? [] : unique, full)
+        }
+    }
+
     /// Reads and clears `needsShadowFlush` in one step.
     public func takeShadowFlush() -> Bool {
         lock.withLock { _ in
@@ -240,7 +254,7 @@ public final class MMU: @unchecked Sendable {
             try memory.store(new, at: address)
         }
         if current & PageTableEntry.present != 0 && written != current {
-            types.needsShadowFlush = true
+            types.noteShadowWrite(address)
         }
     }
 
@@ -250,7 +264,7 @@ public final class MMU: @unchecked Sendable {
     func writePlain(at address: UInt64, value: UInt64) throws(XenErrno) {
         let old = try memory.load(UInt64.self, at: address)
         try memory.store(value, at: address)
-        if old & PageTableEntry.present != 0 && old != value { types.needsShadowFlush = true }
+        if old & PageTableEntry.present != 0 && old != value { types.noteShadowWrite(address) }
     }
 
     // MARK: mmu_update

@@ -91,6 +91,22 @@ struct PageTypes {
     /// Set when a host write changed an entry that was present: KVM's shadow
     /// page tables must then be flushed before the guest runs again.
     var needsShadowFlush = false
+    /// Machine addresses of page-table entries the host changed while they
+    /// were present: the shim re-writes each at CPL0 so that KVM's shadow
+    /// MMU sees the change (MMU.takeShadowSync). Past `shadowSyncLimit`
+    /// entries a full shadow flush is cheaper and is requested instead.
+    var shadowSync: [UInt64] = []
+    static let shadowSyncLimit = 4096
+
+    mutating func noteShadowWrite(_ address: UInt64) {
+        guard !needsShadowFlush else { return }
+        if shadowSync.count >= Self.shadowSyncLimit {
+            shadowSync.removeAll()
+            needsShadowFlush = true
+            return
+        }
+        shadowSync.append(address)
+    }
 
     /// The L4 slots reserved for the hypervisor: VA 0xFFFF800000000000 -
     /// 0xFFFF87FFFFFFFFFF (Xen: `ROOT_PAGETABLE_FIRST_XEN_SLOT` ...
@@ -293,7 +309,7 @@ struct PageTypes {
                           !r.exchanged else { break }
                     current = r.original
                 }
-                needsShadowFlush = true
+                noteShadowWrite(address)
             }
         }
         if level == 4 {
@@ -302,7 +318,7 @@ struct PageTypes {
                 let old = Self.entry(page, slot)
                 if old != value {
                     try? memory.store(value, at: base + UInt64(slot) * 8)
-                    if old & PageTableEntry.present != 0 { needsShadowFlush = true }
+                    if old & PageTableEntry.present != 0 { noteShadowWrite(base + UInt64(slot) * 8) }
                 }
             }
         }
