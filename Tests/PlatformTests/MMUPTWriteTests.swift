@@ -169,19 +169,19 @@ import XenPV
     @Test func shadowFlushOnlyWhenAPresentEntryChanges() throws {
         let f = try F()
         try f.boot()
-        _ = f.mmu.takeShadowFlush()
+        _ = f.mmu.takeShadowSync()
         var regs = RegisterFile()
         regs.rip = Self.rip
         regs.rdi = F.l1SelfVA + 8 * 8
         regs.rax = pte(13, 0x27)
         #expect(f.mmu.emulatePTWrite(vcpu: f.vcpu, faultAddress: regs.rdi, errorCode: Self.writeFault,
                                      registers: &regs, fetch: { _ throws(XenErrno) in Self.mov }))
-        #expect(!f.mmu.needsShadowFlush)
+        #expect(f.mmu.takeShadowSync().addresses.isEmpty)
         regs.rip = Self.rip
         regs.rax = 0
         #expect(f.mmu.emulatePTWrite(vcpu: f.vcpu, faultAddress: regs.rdi, errorCode: Self.writeFault,
                                      registers: &regs, fetch: { _ throws(XenErrno) in Self.mov }))
-        #expect(f.mmu.needsShadowFlush)
+        #expect(f.mmu.takeShadowSync().addresses == [F.l1 * 4096 + 8 * 8])
         #expect(f.info(13).count == 0)
     }
 }

@@ -14,24 +14,24 @@ import XenABI
     @Test func l1UpdateMovesWritableReferences() throws {
         let f = try F()
         try f.boot()
-        _ = f.mmu.takeShadowFlush()
+        _ = f.mmu.takeShadowSync()
         // Not present -> present: no shadow flush needed.
         #expect(f.mmuUpdate([(Self.slot(F.l1, 8), pte(13, F.rwData))]) == 0)
         #expect(f.get(F.l1, 8) == pte(13, F.rwData | F.user))
         #expect(f.info(13) == PageTypeInfo(type: .writable, count: 1, validated: true))
-        #expect(!f.mmu.needsShadowFlush)
-        // Present -> another frame: references move, shadow flush needed.
+        #expect(f.mmu.takeShadowSync().addresses.isEmpty)
+        // Present -> another frame: references move, the entry is replayed for KVM's shadow.
         #expect(f.mmuUpdate([(Self.slot(F.l1, 8), pte(14, F.rwData))]) == 0)
         #expect(f.info(13).count == 0)
         #expect(f.info(14).count == 1)
-        #expect(f.mmu.takeShadowFlush())
+        #expect(f.mmu.takeShadowSync().addresses == [F.l1 * 4096 + 8 * 8])
         // RW -> RO of the same frame drops the writable reference.
         #expect(f.mmuUpdate([(Self.slot(F.l1, 8), pte(14, F.roData))]) == 0)
         #expect(f.info(14).count == 0)
         // Present -> not present.
         #expect(f.mmuUpdate([(Self.slot(F.l1, 8), 0)]) == 0)
         #expect(f.get(F.l1, 8) == 0)
-        #expect(f.mmu.takeShadowFlush())
+        #expect(f.mmu.takeShadowSync().addresses == [F.l1 * 4096 + 8 * 8])
     }
 
     @Test func fastPathKeepsReferences() throws {
