@@ -39,7 +39,7 @@ let package = Package(
         // The xenstore daemon core: store, transactions, watches, domains, ring transport.
         .target(name: "Xenstore", dependencies: ["XenABI", .product(name: "Logging", package: "swift-log"), .product(name: "Atomics", package: "swift-atomics")], swiftSettings: [.strictMemorySafety()]),
         // One running domain: vCPU threads, exit loop, the shim <-> host channel.
-        .target(name: "VMM", dependencies: ["XenABI", "XenPV", "GuestMemory", "KVM", "Platform", "Xenstore",
+        .target(name: "VMM", dependencies: ["XenABI", "XenPV", "GuestMemory", "KVM", "Platform", "Xenstore", "CHostSys",
                                             "DomainBuilder",
                                             .product(name: "Logging", package: "swift-log")]),
         // xl.cfg parsing and the commands.

@@ -25,7 +25,9 @@ shim_vector_stubs:
         .set vec, 0
         .rept 256
         .align 32
-        .if (vec == 8) || (vec >= 10 && vec <= 14) || (vec == 17) || (vec == 21) || (vec == 29) || (vec == 30)
+        .if vec == 0xf0
+        jmp shim_event_check_entry
+        .elseif (vec == 8) || (vec >= 10 && vec <= 14) || (vec == 17) || (vec == 21) || (vec == 29) || (vec == 30)
         pushq $vec
         .else
         pushq $0
@@ -58,6 +60,40 @@ shim_syscall32_entry:
         ud2
 
         .section .text.entry, "ax"
+/* The event-check vector (0xf0) the host injects to get a running vCPU into
+ * the shim. On kvm-pvm an injected interrupt can stay pending across a
+ * `syscall` (which clears IF) and be delivered later, even inside the shim
+ * (KVM_INTERRUPT does not honour the shim's IF; docs/kvm-pvm-findings.md).
+ * So its gate uses its own stack (IST2, 0x3000 below the main stack top)
+ * and this stub checks where it came from: from the shim it returns at once
+ * (the host delivers pending events on every way out anyway, and the main
+ * frame is untouched); from the guest it moves the hardware frame to the
+ * main stack and continues as any other entry. */
+shim_event_check_entry:
+        testb $3, 8(%rsp)           /* RPL of the interrupted CS */
+        jnz 1f
+        iretq
+1:      pushq %rax
+        leaq 48+0x3000(%rsp), %rax  /* the main stack top (IST1) */
+        pushq %rbx
+        movq 48(%rsp), %rbx         /* SS */
+        movq %rbx, -8(%rax)
+        movq 40(%rsp), %rbx         /* RSP */
+        movq %rbx, -16(%rax)
+        movq 32(%rsp), %rbx         /* RFLAGS */
+        movq %rbx, -24(%rax)
+        movq 24(%rsp), %rbx         /* CS */
+        movq %rbx, -32(%rax)
+        movq 16(%rsp), %rbx         /* RIP */
+        movq %rbx, -40(%rax)
+        popq %rbx
+        leaq -40(%rax), %rax
+        xchgq %rax, (%rsp)          /* restore RAX; leave the new stack pointer */
+        popq %rsp                   /* onto the main stack, below the moved frame */
+        pushq $0
+        pushq $0xf0
+        jmp shim_common
+
 shim_common:
         pushq %r15
         pushq %r14

@@ -342,6 +342,8 @@ public enum DomainBuilder {
             // TSS: RSP0 = IST1 = stack top; I/O bitmap offset past the limit (no I/O from CPL3).
             try w64(Layout.xenVirtBase + area + Layout.vcpuStackTop, base + area + Layout.vcpuTSS + 4)
             try w64(Layout.xenVirtBase + area + Layout.vcpuStackTop, base + area + Layout.vcpuTSS + 0x24)
+            // IST2: the event-check vector's stack, 0x3000 below the main top (shim/entry.S).
+            try w64(Layout.xenVirtBase + area + Layout.vcpuStackTop - 0x3000, base + area + Layout.vcpuTSS + 0x2c)
             try w64(UInt64(0x68) << 48, base + area + Layout.vcpuTSS + 0x60)
             // Per-CPU data: scratch, stack top, id.
             try w64(Layout.xenVirtBase + area + Layout.vcpuStackTop, base + area + Layout.vcpuPerCPU + 8)
@@ -364,7 +366,9 @@ public enum DomainBuilder {
             guard let stub = try? built.memory.load(UInt64.self, at: stubAddr) else { throw BuildError("shim vector table unreadable") }
             // IST 1: every entry lands at the top of the vCPU's shim stack,
             // also the #UD of a `syscall` (which arrives at CPL0, shim/entry.S).
-            let lo = (stub & 0xffff) | UInt64(Layout.hypervisorCS) << 16 | UInt64(1) << 32 | UInt64(0x8e) << 40 | ((stub >> 16) & 0xffff) << 48
+            // The event-check vector has a stack of its own (IST 2, shim/entry.S).
+            let ist: UInt64 = v == 0xf0 ? 2 : 1
+            let lo = (stub & 0xffff) | UInt64(Layout.hypervisorCS) << 16 | ist << 32 | UInt64(0x8e) << 40 | ((stub >> 16) & 0xffff) << 48
             let gate = Layout.xenBase + Layout.idt + UInt64(v) * 16
             do {
                 try built.memory.store(lo, at: gate)

@@ -21,6 +21,7 @@ extension Domain {
 
     func dispatchEntry(_ v: PVVCPU, _ f: Frame, cr2: UInt64) -> EntryOutcome {
         let vector = f.vector
+        if vector != 14 { v.lastSpuriousFault = nil }
         if vector == ShimFrame.vectorSyscall || vector == ShimFrame.vectorSyscall32 {
             if v.kernelMode {
                 let outcome = hypercall(v, f)
@@ -139,12 +140,42 @@ extension Domain {
             }
         case 14:
             if v.kernelMode, let mmu = mmuHook, mmu.emulatePTWrite(self, v, f, cr2: cr2) { return nil }
+            if handleSpuriousPageFault(v, f, cr2: cr2) { return nil }
             try? memory.store(cr2, at: v.vcpuInfoAddress + 16)
             // U/S reflects the virtual mode: the kernel runs at CPL3 too.
             if var e = err { e = v.kernelMode ? e & ~4 : e | 4; err = e }
         default: break
         }
         return bounceException(v, f, vector: vector, errorCode: err)
+    }
+
+    /// A #PF the guest's own page tables do not explain (the host's walk
+    /// allows the access) comes from a stale KVM shadow page: flush the
+    /// shadows and retry the instruction instead of bouncing the fault.
+    /// The same address twice in a row is bounced after all, so a
+    /// disagreement we do not understand cannot loop.
+    func handleSpuriousPageFault(_ v: PVVCPU, _ f: Frame, cr2: UInt64) -> Bool {
+        let write = f.errorCode & 2 != 0, fetch = f.errorCode & 0x10 != 0
+        guard f.errorCode & 8 == 0, let mmu = mmuHook, GuestAddressSpace.isGuestAddress(cr2) else { return false }
+        let space = GuestAddressSpace(memory: memory, l4: v.currentTable)
+        guard (try? space.translate(cr2, write: write)) != nil else { return false }
+        if fetch {
+            // Instruction fetch: no level may be NX.
+            var table = v.currentTable & PageTableEntry.addressMask
+            for level in stride(from: 4, through: 1, by: -1) {
+                guard let e = try? memory.load(UInt64.self, at: table + UInt64(PageTableEntry.index(cr2, level: level)) * 8),
+                      e & PageTableEntry.nx == 0 else { return false }
+                table = e & PageTableEntry.addressMask
+            }
+        }
+        if v.lastSpuriousFault == cr2 {
+            v.lastSpuriousFault = nil
+            logOnce("spurious-pf", "a #PF at 0x\(String(cr2, radix: 16)) persists after a shadow flush; bouncing it to the guest")
+            return false
+        }
+        v.lastSpuriousFault = cr2
+        mmu.needsShadowFlush = true
+        return true
     }
 
     /// Fetches up to 15 instruction bytes at the guest RIP.

@@ -1,6 +1,7 @@
 // VMM: one running domain. Creates the KVM VM from a built domain, runs one
 // thread per vCPU blocked in KVM_RUN, and turns shim exits into Platform
 // calls (STYLE.md §6: exit dispatch is a function of the exit).
+import CHostSys
 import CKVM
 import DomainBuilder
 import Foundation
@@ -44,9 +45,21 @@ public final class DomainRunner: DomainHost, @unchecked Sendable {
     let scratch: UnsafeMutableRawPointer
     var timerThread: Thread?
     var stopping = false
+    /// Set by `kill -USR2`: print a state report at the next stop.
+    var reportRequested = false
     /// Full shadow flushes and page-table entries replayed by the shim.
     var shadowFlushes: UInt64 = 0
     var shadowSyncs: UInt64 = 0
+    /// Kicks requested and KVM_RUN calls that ended interrupted.
+    var kicks: UInt64 = 0
+    var interruptions: UInt64 = 0
+    var kvmRuns: UInt64 = 0
+    /// Above this many changed entries in one entry a full shadow flush is
+    /// used instead of the replay. A flush is far dearer than it looks
+    /// (every shadow page is rebuilt afterwards: with a limit of 256 the
+    /// Debian kernel's boot slowed several-fold), so only the queue's
+    /// capacity bounds the replay.
+    let replayLimit = ShimSyncQueue.capacity
 
     let xenstore: XenstoreService
 
@@ -114,6 +127,7 @@ public final class DomainRunner: DomainHost, @unchecked Sendable {
 
     public func kick(vcpu id: Int) {
         lock.lock()
+        kicks &+= 1
         let t = vcpuThread
         let isBlocked = blocked
         lock.broadcast()
@@ -166,6 +180,7 @@ public final class DomainRunner: DomainHost, @unchecked Sendable {
         let timer = Thread { self.timerLoop() }
         timer.start()
         xenstore.start()
+        startReportListener()
         defer {
             xenstore.stop()
             lock.lock(); stopping = true; lock.broadcast(); lock.unlock()
@@ -188,6 +203,7 @@ public final class DomainRunner: DomainHost, @unchecked Sendable {
         let returnPath = (built.shim.symbols["shim_return_path"] ?? 0)..<(built.shim.symbols["shim_return_end"] ?? 0)
         while true {
             let exit: VCPUExit
+            kvmRuns &+= 1
             do { exit = try vcpu.runOnce() } catch { return .fault("\(error)") }
             if domain.trace.contains("exits") { let r = try? vcpu.getRegs(); let s = try? vcpu.getSregs(); logger.info("exit \(exit) rip 0x\(String(r?.rip ?? 0, radix: 16)) cs 0x\(String(s?.cs.selector ?? 0, radix: 16)) dpl \(s?.cs.dpl ?? 9) rflags 0x\(String(r?.rflags ?? 0, radix: 16)) rsp 0x\(String(r?.rsp ?? 0, radix: 16))") }
             switch exit {
@@ -201,6 +217,12 @@ public final class DomainRunner: DomainHost, @unchecked Sendable {
                 }
                 if let f = applyDirty(v) { return .fault(f) }
             case .interrupted:
+                interruptions &+= 1
+                lock.lock()
+                let report = reportRequested
+                reportRequested = false
+                lock.unlock()
+                if report { FileHandle.standardError.write(Data(("xenolith: state of domain '\(domain.name)' (kill -USR2):\n" + stateReport() + "\n").utf8)) }
                 if let r = domain.shutdownRequest { return .shutdown(r) }
                 // Inject the event-check interrupt only while guest code
                 // runs: on kvm-pvm hosts KVM_INTERRUPT does not wait for the
@@ -258,7 +280,8 @@ public final class DomainRunner: DomainHost, @unchecked Sendable {
     func applyDirty(_ v: PVVCPU, viaShim: Bool = true) -> String? {
         if let mmu = domain.mmuHook {
             let sync = mmu.takeShadowSync()
-            if sync.fullFlush || (!viaShim && !sync.addresses.isEmpty) || sync.addresses.count > ShimSyncQueue.capacity {
+            let limit = min(ShimSyncQueue.capacity, replayLimit)
+            if sync.fullFlush || (!viaShim && !sync.addresses.isEmpty) || sync.addresses.count > limit {
                 shadowFlushes &+= 1
                 do { try vm.flushShadowMMU(scratchPage: scratch, guestPhys: 0x7F_0000_0000) } catch { return "\(error)" }
             } else if !sync.addresses.isEmpty {
@@ -332,6 +355,56 @@ public final class DomainRunner: DomainHost, @unchecked Sendable {
         r.rsi = built.startInfoVA
         r.rflags = X86.rflagsReserved1 | X86.rflagsIF
         try vcpu.setRegs(r)
+    }
+
+    /// `kill -USR2 <pid>` prints `stateReport()` for a running domain
+    /// (the way to look at a guest that hangs).
+    func startReportListener() {
+        var fds: [Int32] = [0, 0]
+        guard pipe(&fds) == 0 else { return }
+        _ = fcntl(fds[1], F_SETFL, O_NONBLOCK)
+        _ = chostsys_install_report_signal(SIGUSR2, fds[1])
+        let readEnd = fds[0]
+        let t = Thread { [weak self] in
+            var b: UInt8 = 0
+            while read(readEnd, &b, 1) == 1 {
+                guard let self else { return }
+                self.lock.lock(); self.reportRequested = true; self.lock.unlock()
+                self.kick(vcpu: 0)
+            }
+        }
+        t.start()
+    }
+
+    /// Registers, the instruction bytes at RIP (through the current CR3),
+    /// where the vCPU is (guest kernel/user, shim) and the shim's counters.
+    func stateReport() -> String {
+        var out = dumpState()
+        guard let r = try? vcpu.getRegs(), let s = try? vcpu.getSregs() else { return out }
+        let v = domain.vcpus[0]
+        let place = Layout.isHypervisorText(r.rip) ? "the shim" : (v.kernelMode ? "guest kernel mode" : "guest user mode")
+        out += "\n  in \(place); guest kernel L4 0x\(String(v.guestTable, radix: 16)) user L4 0x\(String(v.guestTableUser, radix: 16))"
+        let space = GuestAddressSpace(memory: built.memory, l4: s.cr3 & ~0xfff)
+        if let bytes = try? space.read(at: r.rip, count: 16) {
+            out += "\n  code at rip: " + bytes.map { String(format: "%02x", $0) }.joined(separator: " ")
+        }
+        if Layout.isHypervisorText(r.rip) {
+            // The guest context the shim is handling.
+            let area = Layout.vcpuArea(0)
+            let frame = Frame(memory: built.memory, base: Layout.xenBase + area + Layout.vcpuStackTop - UInt64(ShimFrame.size))
+            out += "\n  shim frame: vector 0x\(String(frame.vector, radix: 16)) guest rip 0x\(String(frame.rip, radix: 16)) "
+                + "cs 0x\(String(frame.cs, radix: 16)) rsp 0x\(String(frame.rsp, radix: 16)) rax 0x\(String(frame.rax, radix: 16))"
+        }
+        let perCPU = Layout.xenBase + Layout.vcpuArea(0) + Layout.vcpuPerCPU
+        var counts: [String] = []
+        for i in 0..<ShimPerCPU.entryCounterCount {
+            let n = (try? built.memory.load(UInt64.self, at: perCPU + UInt64(ShimPerCPU.entryCounters + i * 8))) ?? 0
+            if n > 0 { counts.append("\(i == 256 ? "syscall" : i == 257 ? "syscall32" : String(i)):\(n)") }
+        }
+        out += "\n  shim entries by vector: " + counts.joined(separator: " ")
+        out += "\n  shadow flushes \(shadowFlushes), entries replayed by the shim \(shadowSyncs)"
+        out += "\n  KVM_RUN calls \(kvmRuns), interrupted \(interruptions), kicks \(kicks), timer deadline \(timerDeadline.map { String($0) } ?? "none") now \(domain.clock.now())"
+        return out
     }
 
     func dumpState() -> String {

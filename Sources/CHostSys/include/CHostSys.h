@@ -3,6 +3,9 @@
 #define CHOSTSYS_H
 /// memfd_create(2) with MFD_CLOEXEC.
 int chostsys_memfd_create(const char *name);
+/* Makes `signo` write one byte to `fd` (a pipe a thread reads): how a
+ * user asks a running domain for a state report (`kill -USR2`). */
+int chostsys_install_report_signal(int signo, int fd);
 
 #include <stdint.h>
 /// The host TSC (the guest reads the same counter natively at CPL3).

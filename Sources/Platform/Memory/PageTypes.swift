@@ -309,7 +309,13 @@ struct PageTypes {
                           !r.exchanged else { break }
                     current = r.original
                 }
-                noteShadowWrite(address)
+                // Not queued for the shim's replay: a frame being promoted
+                // is not reachable through any validated table yet, so KVM
+                // has no live shadow built from its old content (replaying
+                // every pin's adjustments cost seconds at boot). A stale
+                // shadow that survived anyway shows up as a spurious #PF,
+                // which the fault path answers with a full flush
+                // (Domain.handleSpuriousPageFault).
             }
         }
         if level == 4 {
@@ -318,7 +324,7 @@ struct PageTypes {
                 let old = Self.entry(page, slot)
                 if old != value {
                     try? memory.store(value, at: base + UInt64(slot) * 8)
-                    if old & PageTableEntry.present != 0 { noteShadowWrite(base + UInt64(slot) * 8) }
+                    // Not replayed either (see the adjustments above).
                 }
             }
         }

@@ -67,6 +67,8 @@ public final class PVVCPU: @unchecked Sendable {
     public var runstate: RunstateState = .running
     public var runstateEntryTime: UInt64 = 0
     public var runstateTimes: [UInt64] = [0, 0, 0, 0]
+    /// The address of the last #PF answered with a shadow flush.
+    public var lastSpuriousFault: UInt64?
     /// Guest VA of the secondary vcpu_time_info, 0 if none.
     public var timeArea: UInt64 = 0
 
