@@ -120,6 +120,14 @@ shim_common:
          * by reading and rewriting the frame, then resumes us after it. */
         movw $0xe0, %dx
         outl %eax, %dx
+/* Load the CR3 the host left (ShimPerCPU.pendingCR3, 32 bytes into the
+ * per-vCPU page that follows the frame), if any. */
+        movq 176+32(%rsp), %rax
+        testq %rax, %rax
+        jz 4f
+        movq %rax, %cr3
+        movq $0, 176+32(%rsp)
+4:
 /* Apply the shadow-sync queue the host may have filled (XenPV
  * ShimSyncQueue): page-table stores through the direct map, made here at
  * CPL0 so that KVM's shadow MMU sees them, and invlpg requests. */

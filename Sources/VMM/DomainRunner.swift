@@ -291,9 +291,14 @@ public final class DomainRunner: DomainHost, @unchecked Sendable {
         guard !v.dirty.isEmpty else { return nil }
         do {
             if v.dirty.contains(.cr3) {
-                var s = try vcpu.getSregs()
-                s.cr3 = v.currentTable
-                try vcpu.setSregs(s)
+                if viaShim {
+                    let pending = Layout.xenBase + Layout.vcpuArea(v.id) + Layout.vcpuPerCPU + UInt64(ShimPerCPU.pendingCR3)
+                    try built.memory.store(v.currentTable, at: pending)
+                } else {
+                    var s = try vcpu.getSregs()
+                    s.cr3 = v.currentTable
+                    try vcpu.setSregs(s)
+                }
             }
             var msrs: [(UInt32, UInt64)] = []
             if v.dirty.contains(.fsBase) { msrs.append((X86.msrFSBase, v.fsBase)) }

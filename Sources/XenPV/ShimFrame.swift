@@ -60,6 +60,10 @@ public enum ShimPerCPU {
     public static let stackTop = 8
     /// vCPU id.
     public static let vcpuID = 16
+    /// A CR3 value the host leaves for the shim to load on its way back to
+    /// the guest (0: none). Loading CR3 from inside the VM lets KVM reuse its
+    /// cached shadow roots; KVM_SET_SREGS resets the whole MMU context.
+    public static let pendingCR3 = 32
     /// Entry counters: one u64 per vector 0-255, then syscall, syscall32.
     public static let entryCounters = 0x100
     public static let entryCounterCount = 258
