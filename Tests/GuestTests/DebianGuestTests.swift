@@ -1,0 +1,146 @@
+// Debian 12's stock kernel (linux-image-amd64, unmodified) as a PV guest,
+// driven through its console as a person would (issue #3). The kernel and
+// the base initramfs come from scripts/debian-guest (Debian packages,
+// cached); each test appends its own cpio archive to that initramfs (the
+// kernel unpacks concatenated archives in order), carrying the workload
+// script the test runs.
+import Foundation
+import Testing
+import XenolithTestSupport
+
+private func kvmAvailable() -> Bool { access("/dev/kvm", R_OK | W_OK) == 0 }
+
+/// The default guest's directory (scripts/debian-guest --print-dir).
+func debianGuestDirectory() throws -> String {
+    let env = ProcessInfo.processInfo.environment
+    let cache = env["XENOLITH_CACHE"] ?? ((env["XDG_CACHE_HOME"] ?? (NSHomeDirectory() + "/.cache")) + "/xenolith")
+    let dir = cache + "/debian-12"
+    guard FileManager.default.fileExists(atPath: dir + "/.complete") else {
+        throw XenolithProcess.Failure("\(dir) has no default guest: run scripts/debian-guest (scripts/test does)")
+    }
+    return dir
+}
+
+/// A newc cpio archive (the initramfs format, linux
+/// Documentation/driver-api/early-userspace/buffer-format.rst) of regular
+/// files, ending with the trailer.
+func cpioArchive(_ files: [(path: String, mode: UInt32, contents: [UInt8])]) -> [UInt8] {
+    var out: [UInt8] = []
+    func pad() { while out.count % 4 != 0 { out.append(0) } }
+    func entry(_ name: String, mode: UInt32, _ data: [UInt8], ino: Int) {
+        let fields: [UInt32] = [UInt32(ino), mode, 0, 0, 1, 0, UInt32(data.count), 0, 0, 0, 0, UInt32(name.utf8.count + 1), 0]
+        out += Array("070701".utf8)
+        for f in fields { out += Array(String(format: "%08X", f).utf8) }
+        out += Array(name.utf8) + [0]
+        pad()
+        out += data
+        pad()
+    }
+    for (i, f) in files.enumerated() { entry(f.path, mode: f.mode, f.contents, ino: 1000 + i) }
+    entry("TRAILER!!!", mode: 0, [], ino: 0)
+    return out
+}
+
+/// Writes a config for the default kernel with the default initramfs plus
+/// `extraFiles`, and `overrides`; returns its path and directory.
+func debianConfig(extraFiles: [(path: String, mode: UInt32, contents: [UInt8])], lines: String = "") throws
+    -> (path: String, directory: URL) {
+    let dir = try debianGuestDirectory()
+    let base = try Data(contentsOf: URL(fileURLWithPath: dir + "/initrd.img"))
+    var initrd = [UInt8](base)
+    while initrd.count % 4 != 0 { initrd.append(0) }
+    initrd += cpioArchive(extraFiles)
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("xenolith-debian-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    let initrdPath = directory.appendingPathComponent("initrd-test.img").path
+    try Data(initrd).write(to: URL(fileURLWithPath: initrdPath))
+    let path = directory.appendingPathComponent("debian.cfg").path
+    try """
+        name = "debian-test"
+        kernel = "\(dir)/vmlinuz"
+        ramdisk = "\(initrdPath)"
+        memory = 512
+        extra = "console=hvc0"
+        on_crash = "destroy"
+        \(lines)
+        """.write(toFile: path, atomically: true, encoding: .utf8)
+    return (path, directory)
+}
+
+/// The workload the test adds to the initramfs: prints its checks as
+/// `name: ok` / `name: FAILED`.
+let workloadScript = """
+    #!/bin/sh
+    # fork/exec-heavy: 200 short-lived processes, each exec'ing a program.
+    i=0
+    while [ $i -lt 200 ]; do /bin/true || { echo "forkexec: FAILED at $i"; exit 1; }; i=$((i+1)); done
+    echo "forkexec: ok ($i processes)"
+    # CPU + memory, self-checking: 256 MiB of deterministic text through
+    # gzip and back must hash like the text itself.
+    n=29000000
+    direct=$(seq 1 $n | head -c 268435456 | sha256sum)
+    round=$(seq 1 $n | head -c 268435456 | gzip -1 | gzip -dc | sha256sum)
+    bytes=$(seq 1 $n | head -c 268435456 | wc -c)
+    if [ "$direct" = "$round" ] && [ "$bytes" = 268435456 ]; then echo "compress256: ok"; else echo "compress256: FAILED ($bytes bytes, $direct vs $round)"; fi
+    """
+
+@Suite(.enabled(if: kvmAvailable(), "needs /dev/kvm"), .serialized)
+struct DebianGuestTests {
+    static let bootTimeout: TimeInterval = 240
+
+    @Test func bootsToAShellRunsWorkloadsAndPowersOff() throws {
+        let (path, directory) = try debianConfig(extraFiles: [("usr/bin/xenolith-workload", 0o100755, Array(workloadScript.utf8))])
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let console = try ConsoleSession(arguments: [path])
+        try console.waitFor("Xenolith default guest: Debian", timeout: Self.bootTimeout)
+        try console.waitFor("xenolith# ", timeout: 60)
+
+        let uname = try console.run("uname -a", timeout: 60)
+        #expect(uname.contains("Linux xenolith 6.1.0-") && uname.contains("x86_64"), "uname -a: \(uname)")
+        let cpuinfo = try console.run("cat /proc/cpuinfo", timeout: 60)
+        #expect(cpuinfo.contains("processor\t: 0") && cpuinfo.contains("flags"), "cpuinfo: \(cpuinfo)")
+        #expect(cpuinfo.contains(" hypervisor"), "the guest sees the hypervisor flag")
+        let meminfo = try console.run("cat /proc/meminfo", timeout: 60)
+        let total = meminfo.split(separator: "\n").first { $0.hasPrefix("MemTotal:") }
+            .flatMap { Int($0.split(separator: " ").dropFirst().first ?? "") } ?? 0
+        #expect(total > 400_000 && total <= 524_288, "MemTotal \(total) kB for memory=512")
+
+        let work = try console.run("xenolith-workload", timeout: 1500)
+        #expect(work.contains("forkexec: ok"), "workload: \(work)")
+        #expect(work.contains("compress256: ok"), "workload: \(work)")
+
+        // No kernel BUG, WARNING (WARN() prints "WARNING: CPU:") or Oops.
+        let dmesg = try console.run("dmesg", timeout: 120)
+        let bad = dmesg.split(separator: "\n").filter {
+            $0.contains("BUG:") || $0.contains("kernel BUG") || $0.contains("WARNING: CPU:") || $0.contains("Oops")
+        }
+        #expect(bad.isEmpty, "dmesg: \(bad.joined(separator: "\n"))")
+
+        console.send("poweroff")
+        #expect(try console.waitForExit(timeout: 120) == 0, "stderr: \(console.stderr)")
+    }
+
+    /// The smallest and a large memory size both boot to the shell.
+    @Test(arguments: [128, 4096]) func bootsWithMemory(_ mib: Int) throws {
+        let (path, directory) = try debianConfig(extraFiles: [], lines: "memory = \(mib)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let console = try ConsoleSession(arguments: [path])
+        try console.waitFor("xenolith# ", timeout: Self.bootTimeout)
+        let meminfo = try console.run("grep MemTotal /proc/meminfo", timeout: 60)
+        let kb = Int(meminfo.split(separator: " ").dropFirst().first.map(String.init) ?? "") ?? 0
+        #expect(kb > mib * 1024 * 6 / 10 && kb <= mib * 1024, "MemTotal \(kb) kB for memory=\(mib)")
+        console.send("poweroff")
+        #expect(try console.waitForExit(timeout: 120) == 0)
+    }
+
+    /// A kernel panic (sysrq c) follows on_crash and gives the crash status.
+    @Test func sysrqCrashGivesTheCrashStatus() throws {
+        let (path, directory) = try debianConfig(extraFiles: [])
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let console = try ConsoleSession(arguments: [path])
+        try console.waitFor("xenolith# ", timeout: Self.bootTimeout)
+        console.send("echo c > /proc/sysrq-trigger")
+        #expect(try console.waitForExit(timeout: 120) == 3)
+        #expect(console.stderr.contains("crash"), "stderr: \(console.stderr)")
+    }
+}

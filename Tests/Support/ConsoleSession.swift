@@ -1,0 +1,122 @@
+// Drives a guest console through `xenolith create -F -c` the way a person
+// at a terminal would: the test writes command lines to the process's
+// stdin and waits for marker lines on its stdout.
+import Foundation
+
+public final class ConsoleSession: @unchecked Sendable {
+    // @unchecked: `buffer`, `consumed` and `exited` are guarded by `condition`.
+    private let process = Process()
+    private let input = Pipe()
+    private let output = Pipe()
+    private let errors = Pipe()
+    private let condition = NSCondition()
+    private var buffer = Data()
+    private var consumed = 0
+    private var errorText = Data()
+    private var exited = false
+
+    public struct Timeout: Error, CustomStringConvertible {
+        public var description: String
+    }
+
+    /// Starts `xenolith create -F -c` with `arguments` (config and overrides).
+    public init(arguments: [String]) throws {
+        guard let executable = XenolithProcess.executable else {
+            throw XenolithProcess.Failure("the xenolith executable is not next to the test bundle; build it first")
+        }
+        process.executableURL = executable
+        process.arguments = ["create", "-F", "-c"] + arguments
+        process.standardInput = input
+        process.standardOutput = output
+        process.standardError = errors
+        process.terminationHandler = { [weak self] _ in
+            guard let self else { return }
+            self.condition.lock(); self.exited = true; self.condition.broadcast(); self.condition.unlock()
+        }
+        output.fileHandleForReading.readabilityHandler = { [weak self] h in
+            let d = h.availableData
+            guard let self, !d.isEmpty else { return }
+            self.condition.lock(); self.buffer.append(d); self.condition.broadcast(); self.condition.unlock()
+        }
+        errors.fileHandleForReading.readabilityHandler = { [weak self] h in
+            let d = h.availableData
+            guard let self, !d.isEmpty else { return }
+            self.condition.lock(); self.errorText.append(d); self.condition.unlock()
+        }
+        try process.run()
+    }
+
+    /// Everything the guest printed so far.
+    public var transcript: String {
+        condition.lock(); defer { condition.unlock() }
+        return String(decoding: buffer, as: UTF8.self)
+    }
+
+    /// What xenolith wrote on stderr so far.
+    public var stderr: String {
+        condition.lock(); defer { condition.unlock() }
+        return String(decoding: errorText, as: UTF8.self)
+    }
+
+    /// Waits until `text` appears after what earlier waits consumed;
+    /// returns the output up to and including it.
+    @discardableResult
+    public func waitFor(_ text: String, timeout: TimeInterval) throws -> String {
+        let needle = Data(text.utf8)
+        let deadline = Date().addingTimeInterval(timeout)
+        condition.lock(); defer { condition.unlock() }
+        while true {
+            if let r = buffer.range(of: needle, in: consumed..<buffer.count) {
+                let chunk = buffer[consumed..<r.upperBound]
+                consumed = r.upperBound
+                return String(decoding: chunk, as: UTF8.self)
+            }
+            if exited {
+                throw Timeout(description: "xenolith exited before the guest printed '\(text)'; last output:\n\(tail())")
+            }
+            if !condition.wait(until: deadline) {
+                throw Timeout(description: "no '\(text)' within \(Int(timeout)) s; last output:\n\(tail())")
+            }
+        }
+    }
+
+    private func tail() -> String {
+        String(decoding: buffer.suffix(2000), as: UTF8.self)
+    }
+
+    /// Types `line` and Return on the console.
+    public func send(_ line: String) {
+        input.fileHandleForWriting.write(Data((line + "\n").utf8))
+    }
+
+    /// Runs `command` in the guest shell and returns what it printed
+    /// between two unique marker lines.
+    public func run(_ command: String, timeout: TimeInterval) throws -> String {
+        let id = UUID().uuidString.prefix(8)
+        // The markers are built by the shell so that the echo of the typed
+        // command line cannot match them.
+        send("echo @@\"begin\"-\(id)@@; \(command); echo @@\"end\"-\(id)@@")
+        try waitFor("@@begin-\(id)@@", timeout: 30)
+        let body = try waitFor("@@end-\(id)@@", timeout: timeout)
+        return String(body.dropLast("@@end-\(id)@@".count))
+    }
+
+    /// Waits for the process to end; returns its exit status.
+    public func waitForExit(timeout: TimeInterval) throws -> Int32 {
+        let deadline = Date().addingTimeInterval(timeout)
+        condition.lock()
+        while !exited {
+            if !condition.wait(until: deadline) {
+                condition.unlock()
+                process.terminate()
+                throw Timeout(description: "xenolith did not exit within \(Int(timeout)) s")
+            }
+        }
+        condition.unlock()
+        return process.terminationStatus
+    }
+
+    deinit {
+        if process.isRunning { process.terminate() }
+    }
+}
