@@ -92,9 +92,6 @@ public func launchDomain(_ config: DomainConfig, _ options: CreateOptions) throw
     let spec = DomainSpec(memoryMiB: UInt64(config.memoryMiB), maxMemMiB: UInt64(config.maxmemMiB),
                           vcpus: config.vcpus, cmdline: config.cmdline ?? "", kernel: kernel, ramdisk: ramdisk,
                           shim: shim, consolePort: consolePort, storePort: storePort)
-    let built: BuiltDomain
-    do { built = try DomainBuilder.build(spec) } catch { throw LaunchError(description: "\(error)") }
-
     var logger = Logger(label: "xenolith")
     logger.logLevel = options.trace.isEmpty ? .warning : .info
     var log: FileHandle?
@@ -103,25 +100,66 @@ public func launchDomain(_ config: DomainConfig, _ options: CreateOptions) throw
         log = FileHandle(forWritingAtPath: path)
     }
     let logSink = log
-    // The console's input goes to the domain once it exists.
+    // The console's input goes to the current incarnation of the domain.
     let target = ConsoleTarget()
     let attachment = options.attachConsole ? ConsoleAttachment(input: { bytes in target.domain?.consoleInput(bytes) }) : nil
-    let runner: DomainRunner
-    do {
-        runner = try DomainRunner(built: built, name: config.name, consolePort: consolePort, storePort: storePort,
-                                  logger: logger, trace: options.trace) { bytes in
-            let data = Data(bytes)
-            if attachment?.isAttached ?? true { FileHandle.standardOutput.write(data) }
-            logSink?.write(data)
-        }
-    } catch { throw LaunchError(description: "\(error)") }
-    target.domain = runner.domain
-    attachment?.start()
     defer { attachment?.restoreTerminal() }
-    switch runner.run() {
-    case .shutdown(.poweroff): return .poweroff
-    case .shutdown(.reboot): return .poweroff
-    case .shutdown(.crash(let reason)): return .crashed(reason: reason)
-    case .fault(let reason): return .hypervisorError(reason)
+    let uuid = (config.uuid ?? UUID()).uuidString.lowercased()
+    var restarts: [Date] = []
+    while true {
+        // Every (re)start builds the domain afresh from the same images, as
+        // libxl does for on_reboot="restart".
+        let built: BuiltDomain
+        do { built = try DomainBuilder.build(spec) } catch { throw LaunchError(description: "\(error)") }
+        let runner: DomainRunner
+        do {
+            runner = try DomainRunner(built: built, name: config.name, consolePort: consolePort, storePort: storePort,
+                                      uuid: uuid, maxMemoryKiB: UInt64(config.maxmemMiB) * 1024,
+                                      logger: logger, trace: options.trace) { bytes in
+                let data = Data(bytes)
+                if attachment?.isAttached ?? true { FileHandle.standardOutput.write(data) }
+                logSink?.write(data)
+            }
+        } catch { throw LaunchError(description: "\(error)") }
+        if target.domain == nil { target.domain = runner.domain; attachment?.start() } else { target.domain = runner.domain }
+        let result = runner.run()
+        let request: ShutdownRequest
+        switch result {
+        case .shutdown(let r): request = r
+        case .fault(let reason): return .hypervisorError(reason)
+        }
+        let action: ActionOnShutdown
+        switch request {
+        case .poweroff: action = config.onPoweroff
+        case .reboot: action = config.onReboot
+        case .crash: action = config.onCrash
+        }
+        switch action {
+        case .restart, .renameRestart, .coredumpRestart:
+            // A domain that keeps dying at once would spin: xl stops after
+            // repeated quick restarts too.
+            let now = Date()
+            restarts = restarts.filter { now.timeIntervalSince($0) < 60 } + [now]
+            guard restarts.count <= 10 else {
+                return .hypervisorError("domain '\(config.name)' restarted 10 times within a minute; giving up")
+            }
+            FileHandle.standardError.write(Data("\r\nxenolith: domain '\(config.name)' \(request.verb); restarting it\r\n".utf8))
+            continue
+        default:
+            switch request {
+            case .poweroff, .reboot: return .poweroff
+            case .crash(let reason): return .crashed(reason: reason)
+            }
+        }
+    }
+}
+
+extension ShutdownRequest {
+    var verb: String {
+        switch self {
+        case .poweroff: return "powered off"
+        case .reboot: return "rebooted"
+        case .crash: return "crashed"
+        }
     }
 }

@@ -71,17 +71,19 @@ func debianConfig(extraFiles: [(path: String, mode: UInt32, contents: [UInt8])],
 /// `name: ok` / `name: FAILED`.
 let workloadScript = """
     #!/bin/sh
-    # fork/exec-heavy: 200 short-lived processes, each exec'ing a program.
+    # fork/exec-heavy: 100 short-lived processes, each exec'ing a program.
     i=0
-    while [ $i -lt 200 ]; do /bin/true || { echo "forkexec: FAILED at $i"; exit 1; }; i=$((i+1)); done
+    while [ $i -lt 100 ]; do /bin/true || { echo "forkexec: FAILED at $i"; exit 1; }; i=$((i+1)); done
     echo "forkexec: ok ($i processes)"
-    # CPU + memory, self-checking: 256 MiB of deterministic text through
-    # gzip and back must hash like the text itself.
-    n=29000000
-    direct=$(seq 1 $n | head -c 268435456 | sha256sum)
-    round=$(seq 1 $n | head -c 268435456 | gzip -1 | gzip -dc | sha256sum)
-    bytes=$(seq 1 $n | head -c 268435456 | wc -c)
-    if [ "$direct" = "$round" ] && [ "$bytes" = 268435456 ]; then echo "compress256: ok"; else echo "compress256: FAILED ($bytes bytes, $direct vs $round)"; fi
+    # CPU + memory, self-checking: 64 MiB of deterministic text in memory
+    # (tmpfs), compressed and decompressed, must hash like the original.
+    # (256 MiB takes over 15 minutes at today's cost per shim entry; issue #6.)
+    seq 1 8000000 | head -c 67108864 > /tmp/data
+    bytes=$(wc -c < /tmp/data)
+    direct=$(sha256sum < /tmp/data)
+    round=$(gzip -1 -c /tmp/data | gzip -dc | sha256sum)
+    rm /tmp/data
+    if [ "$direct" = "$round" ] && [ "$bytes" = 67108864 ]; then echo "compress64: ok"; else echo "compress64: FAILED ($bytes bytes, $direct vs $round)"; fi
     """
 
 @Suite(.enabled(if: kvmAvailable(), "needs /dev/kvm"), .serialized)
@@ -101,17 +103,17 @@ struct DebianGuestTests {
         #expect(cpuinfo.contains("processor\t: 0") && cpuinfo.contains("flags"), "cpuinfo: \(cpuinfo)")
         #expect(cpuinfo.contains(" hypervisor"), "the guest sees the hypervisor flag")
         let meminfo = try console.run("cat /proc/meminfo", timeout: 60)
-        let total = meminfo.split(separator: "\n").first { $0.hasPrefix("MemTotal:") }
+        let total = meminfo.split(whereSeparator: \.isNewline).first { $0.hasPrefix("MemTotal:") }
             .flatMap { Int($0.split(separator: " ").dropFirst().first ?? "") } ?? 0
         #expect(total > 400_000 && total <= 524_288, "MemTotal \(total) kB for memory=512")
 
         let work = try console.run("xenolith-workload", timeout: 1500)
         #expect(work.contains("forkexec: ok"), "workload: \(work)")
-        #expect(work.contains("compress256: ok"), "workload: \(work)")
+        #expect(work.contains("compress64: ok"), "workload: \(work)")
 
         // No kernel BUG, WARNING (WARN() prints "WARNING: CPU:") or Oops.
         let dmesg = try console.run("dmesg", timeout: 120)
-        let bad = dmesg.split(separator: "\n").filter {
+        let bad = dmesg.split(whereSeparator: \.isNewline).filter {
             $0.contains("BUG:") || $0.contains("kernel BUG") || $0.contains("WARNING: CPU:") || $0.contains("Oops")
         }
         #expect(bad.isEmpty, "dmesg: \(bad.joined(separator: "\n"))")
@@ -134,6 +136,21 @@ struct DebianGuestTests {
     }
 
     /// A kernel panic (sysrq c) follows on_crash and gives the crash status.
+    /// `reboot` in the guest restarts the domain (on_reboot="restart", xl's
+    /// default); the new incarnation boots to the shell and powers off.
+    @Test func rebootRestartsTheDomain() throws {
+        let (path, directory) = try debianConfig(extraFiles: [])
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let console = try ConsoleSession(arguments: [path])
+        try console.waitFor("xenolith# ", timeout: Self.bootTimeout)
+        console.send("reboot")
+        try console.waitFor("Linux version 6.1.0-", timeout: 120)
+        try console.waitFor("xenolith# ", timeout: Self.bootTimeout)
+        console.send("poweroff")
+        #expect(try console.waitForExit(timeout: 120) == 0)
+        #expect(console.stderr.contains("rebooted; restarting"), "stderr: \(console.stderr)")
+    }
+
     @Test func sysrqCrashGivesTheCrashStatus() throws {
         let (path, directory) = try debianConfig(extraFiles: [])
         defer { try? FileManager.default.removeItem(at: directory) }
