@@ -111,6 +111,7 @@ extension Domain {
         for row in stride(from: 0, to: 16, by: 4) {
             lines.append((row..<row + 4).map { "\(names[$0].padding(toLength: 3, withPad: " ", startingAt: 0)) \(hex($0 == 4 ? f.rsp : f[register: $0]))" }.joined(separator: "  "))
         }
+        if let name = symbolize?(f.rip) { lines.append("rip is \(name)") }
         lines.append("rip \(hex(f.rip))  cs \(String(f.cs, radix: 16))  ss \(String(f.ss, radix: 16))  rflags \(hex(f.rflags))  "
                      + "vector \(f.vector) error \(errorCode.map { String($0, radix: 16) } ?? "-")")
         lines.append("mode \(v.kernelMode ? "kernel" : "user")  cr3 \(hex(v.currentTable))  cr2 \(hex((try? memory.load(UInt64.self, at: v.vcpuInfoAddress + 16)) ?? 0))  "

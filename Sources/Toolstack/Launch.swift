@@ -11,6 +11,8 @@ public struct CreateOptions: Sendable {
     public var trace: Set<String> = []
     /// `--console-log FILE`: record the guest console.
     public var consoleLog: String? = nil
+    /// `--symbols FILE`: the guest kernel's System.map, for diagnostics.
+    public var symbols: String? = nil
     public init() {}
 }
 
@@ -92,6 +94,10 @@ public func launchDomain(_ config: DomainConfig, _ options: CreateOptions) throw
     let spec = DomainSpec(memoryMiB: UInt64(config.memoryMiB), maxMemMiB: UInt64(config.maxmemMiB),
                           vcpus: config.vcpus, cmdline: config.cmdline ?? "", kernel: kernel, ramdisk: ramdisk,
                           shim: shim, consolePort: consolePort, storePort: storePort)
+    var symbols: SymbolMap?
+    if let path = options.symbols {
+        do { symbols = try SymbolMap(contentsOf: path) } catch { throw LaunchError(description: "\(error)") }
+    }
     var logger = Logger(label: "xenolith")
     logger.logLevel = options.trace.isEmpty ? .warning : .info
     var log: FileHandle?
@@ -121,6 +127,7 @@ public func launchDomain(_ config: DomainConfig, _ options: CreateOptions) throw
                 logSink?.write(data)
             }
         } catch { throw LaunchError(description: "\(error)") }
+        if let symbols { runner.domain.symbolize = { symbols.symbolize($0) } }
         if target.domain == nil { target.domain = runner.domain; attachment?.start() } else { target.domain = runner.domain }
         let result = runner.run()
         let request: ShutdownRequest

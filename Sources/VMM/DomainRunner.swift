@@ -388,6 +388,7 @@ public final class DomainRunner: DomainHost, @unchecked Sendable {
         guard let r = try? vcpu.getRegs(), let s = try? vcpu.getSregs() else { return out }
         let v = domain.vcpus[0]
         let place = Layout.isHypervisorText(r.rip) ? "the shim" : (v.kernelMode ? "guest kernel mode" : "guest user mode")
+        if let name = domain.symbolize?(r.rip) { out += "\n  rip is \(name)" }
         out += "\n  in \(place); guest kernel L4 0x\(String(v.guestTable, radix: 16)) user L4 0x\(String(v.guestTableUser, radix: 16))"
         let space = GuestAddressSpace(memory: built.memory, l4: s.cr3 & ~0xfff)
         if let bytes = try? space.read(at: r.rip, count: 16) {
@@ -397,7 +398,8 @@ public final class DomainRunner: DomainHost, @unchecked Sendable {
             // The guest context the shim is handling.
             let area = Layout.vcpuArea(0)
             let frame = Frame(memory: built.memory, base: Layout.xenBase + area + Layout.vcpuStackTop - UInt64(ShimFrame.size))
-            out += "\n  shim frame: vector 0x\(String(frame.vector, radix: 16)) guest rip 0x\(String(frame.rip, radix: 16)) "
+            out += "\n  shim frame: vector 0x\(String(frame.vector, radix: 16)) guest rip 0x\(String(frame.rip, radix: 16))"
+                + (domain.symbolize?(frame.rip).map { " (\($0))" } ?? "") + " "
                 + "cs 0x\(String(frame.cs, radix: 16)) rsp 0x\(String(frame.rsp, radix: 16)) rax 0x\(String(frame.rax, radix: 16))"
         }
         let perCPU = Layout.xenBase + Layout.vcpuArea(0) + Layout.vcpuPerCPU

@@ -40,6 +40,10 @@ struct Create: ParsableCommand {
         "Record the guest console to a file.", valueName: "file"))
     var consoleLog: String?
 
+    @Option(name: .customLong("symbols"), help: ArgumentHelp(
+        "The guest kernel's System.map: name guest addresses in diagnostics.", valueName: "file"))
+    var symbols: String?
+
     @Flag(name: [.customLong("dry-run"), .customShort("n")],
           help: "Check the configuration and print it; do not create the domain.")
     var dryRun = false
@@ -66,6 +70,7 @@ struct Create: ParsableCommand {
         options.foreground = foreground
         options.trace = (try? trace.map(TraceSubsystem.parseList)) ?? []
         options.consoleLog = consoleLog
+        options.symbols = symbols
         let command = CreateCommand(arguments: [config] + overrides, options: options, dryRun: dryRun)
         let status = command.run()
         if status != XenolithExit.ok {

@@ -78,7 +78,7 @@ let workloadScript = """
     # CPU + memory, self-checking: 64 MiB of deterministic text in memory
     # (tmpfs), compressed and decompressed, must hash like the original.
     # (256 MiB takes over 15 minutes at today's cost per shim entry; issue #6.)
-    seq 1 8000000 | head -c 67108864 > /tmp/data
+    seq 1 9000000 | head -c 67108864 > /tmp/data
     bytes=$(wc -c < /tmp/data)
     direct=$(sha256sum < /tmp/data)
     round=$(gzip -1 -c /tmp/data | gzip -dc | sha256sum)

@@ -69,6 +69,8 @@ public final class Domain: @unchecked Sendable {
     var grantFramesInUse: UInt32 = 0
     public var grantFramesMax = 32
     public var mmuHook: MMUHooks?
+    /// Names a guest kernel address (`--symbols`), for diagnostics.
+    public var symbolize: (@Sendable (UInt64) -> String?)?
     /// Called when the guest notifies the xenstore event channel (the
     /// xenstore service wakes and serves the ring). Set by the VMM.
     public var storeNotify: (@Sendable () -> Void)?
