@@ -243,11 +243,11 @@ public final class DomainRunner: DomainHost, @unchecked Sendable {
                     if let f = applyDirty(v, viaShim: false) { return .fault(f) }
                 }
             case .shutdown:
-                return .fault("triple fault (KVM_EXIT_SHUTDOWN)\n" + dumpState())
+                return .fault("triple fault (KVM_EXIT_SHUTDOWN)\n" + stateReport())
             case .internalError(let sub):
-                return .fault("KVM could not emulate an instruction (suberror \(sub))\n" + dumpState())
+                return .fault("KVM could not emulate an instruction (suberror \(sub))\n" + stateReport())
             default:
-                return .fault("unexpected exit \(exit)\n" + dumpState())
+                return .fault("unexpected exit \(exit)\n" + stateReport())
             }
         }
     }
