@@ -65,6 +65,16 @@ struct GuestTests {
         #expect(errorLines.count == 1 && errorLines[0].contains("crash"), "stderr:\n\(r.stderr)")
     }
 
+    /// --console-log records exactly what the console printed.
+    @Test func consoleLogRecordsTheConsole() throws {
+        let log = FileManager.default.temporaryDirectory.appendingPathComponent("xenolith-console-\(UUID().uuidString).log").path
+        defer { try? FileManager.default.removeItem(atPath: log) }
+        let r = try boot("events", arguments: ["--console-log", log])
+        expectSuccess("events", r)
+        let recorded = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+        #expect(recorded == r.stdout, "console log:\n\(recorded)")
+    }
+
     /// --trace hypercalls prints one line per hypercall with its arguments
     /// and result; --trace traps one per bounced trap.
     @Test func traceSwitch() throws {
