@@ -38,6 +38,7 @@ let package = Package(
                                                  .product(name: "Logging", package: "swift-log")]),
         // The xenstore daemon core: store, transactions, watches, domains, ring transport.
         .target(name: "Xenstore", dependencies: ["XenABI", .product(name: "Logging", package: "swift-log"), .product(name: "Atomics", package: "swift-atomics")], swiftSettings: [.strictMemorySafety()]),
+        .target(name: "Backends", dependencies: ["XenABI", "GuestMemory", .product(name: "Logging", package: "swift-log")], swiftSettings: [.strictMemorySafety()]),
         // One running domain: vCPU threads, exit loop, the shim <-> host channel.
         .target(name: "VMM", dependencies: ["XenABI", "XenPV", "GuestMemory", "KVM", "Platform", "Xenstore", "CHostSys",
                                             "DomainBuilder",
@@ -58,6 +59,7 @@ let package = Package(
         .testTarget(name: "ToolstackTests", dependencies: ["Toolstack", "XenolithTestSupport"]),
         .testTarget(name: "PlatformTests", dependencies: ["Platform", "GuestMemory", "XenABI", "XenPV"]),
         .testTarget(name: "XenstoreTests", dependencies: ["Xenstore"]),
+        .testTarget(name: "BackendsTests", dependencies: ["Backends", "GuestMemory", "XenABI"]),
         .testTarget(name: "KVMTests", dependencies: ["KVM"]),
         // Runs the built executable (shared by the executable-level suites).
         .target(name: "XenolithTestSupport", path: "Tests/Support"),
