@@ -11,6 +11,7 @@ import Logging
 import Platform
 import XenABI
 import XenPV
+import Xenstore
 
 public enum VMMError: Error, CustomStringConvertible {
     case kvm(KVMError)
@@ -179,7 +180,7 @@ public final class DomainRunner: DomainHost, @unchecked Sendable {
         lock.lock(); vcpuThread = pthread_self(); lock.unlock()
         let timer = Thread { self.timerLoop() }
         timer.start()
-        xenstore.start()
+        xenstore.start(socketPath: XenstoreSocketServer.defaultPath(domainName: domain.name))
         startReportListener()
         defer {
             xenstore.stop()

@@ -27,6 +27,8 @@ final class XenstoreService: @unchecked Sendable {
     private var pending = false
     private var stopping = false
     private var thread: Thread?
+    /// The Unix socket xenstore-utils use (XENSTORED_PATH), if it could be made.
+    private(set) var socket: XenstoreSocketServer?
 
     /// - Parameter storePage: the guest's xenstore interface page (start_info store_mfn).
     init(domain: Domain, storePage: UnsafeMutableRawPointer, logger: Logger) {
@@ -121,8 +123,18 @@ final class XenstoreService: @unchecked Sendable {
 
     // MARK: The ring
 
-    /// Starts serving the guest's ring.
-    func start() {
+    /// Starts serving the guest's ring, and the domain's socket at
+    /// `socketPath` for Xen's xenstore tools. A socket that cannot be made
+    /// (e.g. another live domain of the same name) is a warning, not fatal:
+    /// the guest does not depend on it.
+    func start(socketPath: String) {
+        do {
+            let server = try XenstoreSocketServer(daemon: daemon, path: socketPath, logger: logger)
+            server.start()
+            socket = server
+        } catch {
+            logger.warning("xenstore socket: \(error)")
+        }
         _ = transport.start(resetIndices: false)
         let t = Thread { [self] in serve() }
         t.name = "xenstore"
@@ -139,6 +151,7 @@ final class XenstoreService: @unchecked Sendable {
     }
 
     func stop() {
+        socket?.stop()
         condition.lock()
         stopping = true
         condition.signal()

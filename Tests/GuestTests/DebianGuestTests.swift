@@ -90,6 +90,27 @@ let workloadScript = """
 struct DebianGuestTests {
     static let bootTimeout: TimeInterval = 240
 
+    /// The domain's xenstore socket (XenstoreSocketServer.defaultPath).
+    static func socketPath(_ name: String) -> String {
+        if getuid() == 0 { return "/run/xenolith/\(name)/xenstore.sock" }
+        let runtime = ProcessInfo.processInfo.environment["XDG_RUNTIME_DIR"] ?? "/tmp/xenolith-\(getuid())"
+        return "\(runtime)/xenolith/\(name)/xenstore.sock"
+    }
+
+    /// Runs a host tool; returns its stdout.
+    func runTool(_ path: String, _ arguments: [String], environment: [String: String]) throws -> String {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: path)
+        p.arguments = arguments
+        p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        let out = Pipe()
+        p.standardOutput = out
+        try p.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return String(decoding: data, as: UTF8.self)
+    }
+
     @Test func bootsToAShellRunsWorkloadsAndPowersOff() throws {
         let (path, directory) = try debianConfig(extraFiles: [("usr/bin/xenolith-workload", 0o100755, Array(workloadScript.utf8))])
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -131,6 +152,13 @@ struct DebianGuestTests {
         let meminfo = try console.run("grep MemTotal /proc/meminfo", timeout: 60)
         let kb = Int(meminfo.split(separator: " ").dropFirst().first.map(String.init) ?? "") ?? 0
         #expect(kb > mib * 1024 * 6 / 10 && kb <= mib * 1024, "MemTotal \(kb) kB for memory=\(mib)")
+        // Xen's own xenstore-ls (xenstore-utils) reads the running domain's
+        // tree through its socket, including nodes the guest's drivers wrote.
+        if FileManager.default.isExecutableFile(atPath: "/usr/bin/xenstore-ls") {
+            let tree = try runTool("/usr/bin/xenstore-ls", ["/local/domain/1"],
+                                   environment: ["XENSTORED_PATH": Self.socketPath("debian-test")])
+            #expect(tree.contains("feature-poweroff = \"1\"") && tree.contains("static-max = \"\(mib * 1024)\""), "xenstore-ls: \(tree)")
+        }
         console.send("poweroff")
         #expect(try console.waitForExit(timeout: 120) == 0)
     }
