@@ -74,6 +74,9 @@ public final class Domain: @unchecked Sendable {
     /// Called when the guest notifies the xenstore event channel (the
     /// xenstore service wakes and serves the ring). Set by the VMM.
     public var storeNotify: (@Sendable () -> Void)?
+    /// The handlers of ports bound by a backend in this process
+    /// (`bindBackend`), called on the guest's EVTCHNOP_send (guarded by lock).
+    var backendHandlers: [UInt32: @Sendable () -> Void] = [:]
     /// Blocks the calling vCPU until an event (or one of the polled ports,
     /// or the timeout in system ns) is pending. Set by the VMM.
     public var blockHook: ((PVVCPU, (ports: [UInt32], timeout: UInt64?)?) -> Void)?

@@ -113,12 +113,17 @@ extension Domain {
             lock.lock(); defer { lock.unlock() }
             guard port > 0, port < UInt32(ports.count), ports[Int(port)].state != .free else { throw .EINVAL }
             if port == consolePort || port == storePort { throw .EINVAL }
+            // A port bound by a backend: the backend's end goes too (Xen's
+            // evtchn_close leaves the remote end unbound; our backends have
+            // no port of their own, so their handler is dropped).
+            backendHandlers[port] = nil
             ports[Int(port)] = EventChannel()
             return 0
         case .send:
             let port = try space.load(UInt32.self, at: arg)
             lock.lock()
             let state = port < UInt32(ports.count) ? ports[Int(port)].state : .free
+            let backend = backendHandlers[port]
             lock.unlock()
             switch state {
             case .free: throw .EINVAL
@@ -126,6 +131,7 @@ extension Domain {
             case .interdomain:
                 if port == consolePort { drainConsole(); flushConsoleInput() }
                 if port == storePort { storeNotify?() }
+                backend?()
             case .unbound(let remote):
                 if remote == domid { raise(port: port) }
             case .virq: throw .EINVAL

@@ -13,6 +13,13 @@ extension Domain {
     /// of the area the layout reserves.
     public var maxGrantFrames: UInt32 { UInt32(grantFramesMax) }
 
+    /// Grant frames the guest has set up so far (GNTTABOP_setup_table),
+    /// read by the backends' GrantAccess before each map (`nr_grant_frames`).
+    public var nrGrantFrames: UInt32 {
+        lock.lock(); defer { lock.unlock() }
+        return grantFramesInUse
+    }
+
     /// GNTTABOP_* (grant_table_op(cmd, uop, count)).
     func doGrantTableOp(_ v: PVVCPU, cmd: UInt64, uop: UInt64, count: UInt64) throws(XenErrno) -> UInt64 {
         let space = GuestAddressSpace(memory: memory, l4: v.currentTable)
