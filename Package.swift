@@ -40,7 +40,7 @@ let package = Package(
         .target(name: "Xenstore", dependencies: ["XenABI", .product(name: "Logging", package: "swift-log"), .product(name: "Atomics", package: "swift-atomics")], swiftSettings: [.strictMemorySafety()]),
         .target(name: "Backends", dependencies: ["XenABI", "GuestMemory", .product(name: "Logging", package: "swift-log")], swiftSettings: [.strictMemorySafety()]),
         // One running domain: vCPU threads, exit loop, the shim <-> host channel.
-        .target(name: "VMM", dependencies: ["XenABI", "XenPV", "GuestMemory", "KVM", "Platform", "Xenstore", "CHostSys",
+        .target(name: "VMM", dependencies: ["XenABI", "XenPV", "GuestMemory", "KVM", "Platform", "Xenstore", "Backends", "CHostSys",
                                             "DomainBuilder",
                                             .product(name: "Logging", package: "swift-log")]),
         // xl.cfg parsing and the commands.

@@ -73,6 +73,10 @@ final class ConsoleTarget: @unchecked Sendable {
 
 /// Builds and runs the domain until it ends (`xenolith create -F`).
 public func launchDomain(_ config: DomainConfig, _ options: CreateOptions) throws -> DomainExit {
+    // A missing image is bad input, reported before anything is built.
+    for disk in config.disks where !FileManager.default.fileExists(atPath: disk.target.resolved) {
+        throw LaunchError(description: "disk '\(disk.vdev)': image '\(disk.target.given)' does not exist")
+    }
     let kernel: KernelImage
     do { kernel = try KernelImage.load(contentsOf: config.kernel.resolved) } catch {
         if case .cannotRead = error { throw LaunchError(description: "\(error)") }
@@ -90,6 +94,10 @@ public func launchDomain(_ config: DomainConfig, _ options: CreateOptions) throw
     }
     let shim: ShimImage
     do { shim = try ShimImage.parse([UInt8](shimData)) } catch { throw LaunchError(description: "shim: \(error)") }
+    let disks = config.disks.map {
+        BlockDeviceSpec(path: $0.target.resolved, vdev: $0.vdev, devid: $0.devid, readOnly: $0.readOnly,
+                        discard: $0.discard)
+    }
     let consolePort: UInt32 = 1, storePort: UInt32 = 2
     let spec = DomainSpec(memoryMiB: UInt64(config.memoryMiB), maxMemMiB: UInt64(config.maxmemMiB),
                           vcpus: config.vcpus, cmdline: config.cmdline ?? "", kernel: kernel, ramdisk: ramdisk,
@@ -121,7 +129,7 @@ public func launchDomain(_ config: DomainConfig, _ options: CreateOptions) throw
         do {
             runner = try DomainRunner(built: built, name: config.name, consolePort: consolePort, storePort: storePort,
                                       uuid: uuid, maxMemoryKiB: UInt64(config.maxmemMiB) * 1024,
-                                      logger: logger, trace: options.trace) { bytes in
+                                      disks: disks, logger: logger, trace: options.trace) { bytes in
                 let data = Data(bytes)
                 if attachment?.isAttached ?? true { FileHandle.standardOutput.write(data) }
                 logSink?.write(data)

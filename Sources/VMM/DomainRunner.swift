@@ -63,10 +63,11 @@ public final class DomainRunner: DomainHost, @unchecked Sendable {
     let replayLimit = ShimSyncQueue.capacity
 
     let xenstore: XenstoreService
+    let blockDevices: BlockDevices
 
     public init(built: BuiltDomain, name: String, consolePort: UInt32, storePort: UInt32,
                 uuid: String = UUID().uuidString.lowercased(), maxMemoryKiB: UInt64? = nil,
-                logger: Logger, trace: Set<String>, console: @escaping @Sendable ([UInt8]) -> Void) throws(VMMError) {
+                disks: [BlockDeviceSpec] = [], logger: Logger, trace: Set<String>, console: @escaping @Sendable ([UInt8]) -> Void) throws(VMMError) {
         self.built = built
         self.logger = logger
         self.consoleSink = console
@@ -118,6 +119,8 @@ public final class DomainRunner: DomainHost, @unchecked Sendable {
                                 maxMemoryKiB: maxMemoryKiB ?? built.ramPages * 4, vcpus: domain.vcpus.count,
                                 storePFN: built.storePFN, storePort: storePort,
                                 consolePFN: built.consolePFN, consolePort: consolePort))
+        blockDevices = try BlockDevices(specs: disks, domain: domain, daemon: xenstore.daemon, logger: logger)
+        blockDevices.publish()
         let service = xenstore
         domain.storeNotify = { service.notify() }
         domain.host = self
@@ -181,8 +184,10 @@ public final class DomainRunner: DomainHost, @unchecked Sendable {
         let timer = Thread { self.timerLoop() }
         timer.start()
         xenstore.start(socketPath: XenstoreSocketServer.defaultPath(domainName: domain.name))
+        blockDevices.start()
         startReportListener()
         defer {
+            blockDevices.stop()
             xenstore.stop()
             lock.lock(); stopping = true; lock.broadcast(); lock.unlock()
             while !timer.isFinished { usleep(1000) }

@@ -179,6 +179,91 @@ struct DebianGuestTests {
         #expect(console.stderr.contains("rebooted; restarting"), "stderr: \(console.stderr)")
     }
 
+    /// Two disks through the block backend and Debian's xen-blkfront: a
+    /// read-write raw image the guest reads (the host's bytes, by hash) and
+    /// writes (exactly the MiB it wrote lands in the image), and a read-only
+    /// one the guest cannot write.
+    @Test func blockDevicesReadWriteAndReadOnly() throws {
+        let images = FileManager.default.temporaryDirectory.appendingPathComponent("xenolith-vbd-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: images, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: images) }
+        let rw = images.appendingPathComponent("rw.img").path
+        let ro = images.appendingPathComponent("ro.img").path
+        let original = Self.diskPattern(mib: 64)
+        try original.write(to: URL(fileURLWithPath: rw))
+        try original.write(to: URL(fileURLWithPath: ro))
+        let mib = 1 << 20
+        // What the guest writes at 8 MiB, carried in its initramfs (a shell
+        // pipeline would cost a system call per line on today's guests).
+        let written = Self.diskPattern(mib: 1, seed: 0x9e37_79b9)
+
+        let (path, directory) = try debianConfig(extraFiles: [("xenolith-vbd-data", 0o100644, [UInt8](written))], lines: """
+            disk = [ '\(rw),raw,xvda,rw', 'format=raw, vdev=xvdb, access=ro, target=\(ro)' ]
+            """)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let console = try ConsoleSession(arguments: [path])
+        try console.waitFor("xenolith# ", timeout: Self.bootTimeout)
+
+        // The last line `command` printed (the console ends lines with \r\n).
+        func value(_ command: String) throws -> String {
+            let out = try console.run(command, timeout: 120)
+            return out.split(whereSeparator: \.isNewline).last.map { String($0).trimmingCharacters(in: .whitespaces) } ?? ""
+        }
+        #expect(try value("cat /sys/block/xvda/size") == "131072")
+        #expect(try value("cat /sys/block/xvdb/ro") == "1")
+        let firstMiB = try value("dd if=/dev/xvda bs=1M count=1 2>/dev/null | sha256sum")
+        #expect(firstMiB.hasPrefix(Self.sha256(original.prefix(mib))), "guest: \(firstMiB)")
+        let write = try value("dd if=/xenolith-vbd-data of=/dev/xvda bs=1M seek=8 conv=fsync 2>/dev/null; echo rc=$?")
+        #expect(write == "rc=0")
+        let readBack = try value("dd if=/dev/xvda bs=1M skip=8 count=1 2>/dev/null | sha256sum")
+        #expect(readBack.hasPrefix(Self.sha256(written)), "guest: \(readBack)")
+        let refused = try value("dd if=/xenolith-vbd-data of=/dev/xvdb bs=1M count=1 conv=fsync 2>/dev/null; echo rc=$?")
+        #expect(refused != "rc=0" && refused.hasPrefix("rc="), "write to the read-only disk: \(refused)")
+        let roHash = try value("dd if=/dev/xvdb bs=1M count=1 2>/dev/null | sha256sum")
+        #expect(roHash.hasPrefix(Self.sha256(original.prefix(mib))), "guest: \(roHash)")
+
+        console.send("poweroff")
+        #expect(try console.waitForExit(timeout: 120) == 0, "stderr: \(console.stderr)")
+        let after = try Data(contentsOf: URL(fileURLWithPath: rw))
+        #expect(after.count == original.count)
+        #expect(after[(8 * mib)..<(9 * mib)] == written)
+        #expect(after.prefix(8 * mib) == original.prefix(8 * mib))
+        #expect(after.suffix(from: 9 * mib) == original.suffix(from: 9 * mib))
+        #expect(try Data(contentsOf: URL(fileURLWithPath: ro)) == original)
+    }
+
+    /// `mib` MiB of a deterministic pattern: one MiB of a byte sequence,
+    /// repeated with each copy's first eight bytes set to its index.
+    static func diskPattern(mib: Int, seed: UInt32 = 0x1234_5678) -> Data {
+        var block = [UInt8](repeating: 0, count: 1 << 20)
+        var x = seed
+        for i in block.indices {
+            x = x &* 1_664_525 &+ 1_013_904_223
+            block[i] = UInt8(truncatingIfNeeded: x >> 24)
+        }
+        var out = Data(capacity: mib << 20)
+        for k in 0..<mib {
+            withUnsafeBytes(of: UInt64(k).littleEndian) { for (i, b) in $0.enumerated() { block[i] = b } }
+            out.append(contentsOf: block)
+        }
+        return out
+    }
+
+    /// The lower-case hex SHA-256 of `data`, as sha256sum prints it (host tool).
+    static func sha256(_ data: Data) -> String {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/sha256sum")
+        let input = Pipe(), output = Pipe()
+        p.standardInput = input
+        p.standardOutput = output
+        guard (try? p.run()) != nil else { return "sha256sum unavailable" }
+        let writer = Thread { input.fileHandleForWriting.write(data); try? input.fileHandleForWriting.close() }
+        writer.start()
+        let out = output.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return String(decoding: out, as: UTF8.self).split(separator: " ").first.map(String.init) ?? ""
+    }
+
     @Test func sysrqCrashGivesTheCrashStatus() throws {
         let (path, directory) = try debianConfig(extraFiles: [])
         defer { try? FileManager.default.removeItem(at: directory) }

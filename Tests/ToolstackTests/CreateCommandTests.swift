@@ -45,7 +45,9 @@ import Testing
 
     @Test("bad input is one line and exit status 2", arguments: [
         ("memory 256", [], "xenolith: {cfg}:1: expected '=' after 'memory'"),
-        (good + "disk = []", [], "xenolith: create domain 'web': {cfg}:4: config key 'disk' is not supported yet"),
+        (good + "vif = []", [], "xenolith: create domain 'web': {cfg}:4: config key 'vif' is not supported yet"),
+        (good + "disk = [ '/d.img,raw,xvda,rw,x' ]", [],
+         "xenolith: create domain 'web': {cfg}:4: disk '/d.img,raw,xvda,rw,x': too many positional parameters at 'x'"),
         (good + "memroy = 1", [],
          "xenolith: create domain 'web': {cfg}:4: unknown config key 'memroy' (did you mean 'memory'?)"),
         (good, ["memory=0"], "xenolith: create domain 'web': override 'memory=0': "

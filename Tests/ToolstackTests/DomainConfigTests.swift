@@ -97,7 +97,8 @@ import Testing
         ("vpus = 2", "web.cfg:3: unknown config key 'vpus' (did you mean 'vcpus'?)"),
         ("Name = 'x'", "web.cfg:3: unknown config key 'Name' (did you mean 'name'?)"),
         ("frobnicate = 1", "web.cfg:3: unknown config key 'frobnicate'"),
-        ("disk = ['phy:/dev/vg/web,xvda,w']", "web.cfg:3: config key 'disk' is not supported yet"),
+        ("disk = ['phy:/dev/vg/web,xvda,w']",
+         "web.cfg:3: disk 'phy:/dev/vg/web,xvda,w': the deprecated 'prefix:target' syntax is not supported; write target=PATH"),
         ("vif = []", "web.cfg:3: config key 'vif' is not supported yet"),
         ("builder = 'generic'", "web.cfg:3: config key 'builder' is not supported yet"),
         ("memory = 0", "web.cfg:3: config key 'memory' must be at least 1 MiB, not 0"),
@@ -221,7 +222,8 @@ import Testing
 
     @Test func keyListsAreDisjoint() {
         #expect(ConfigKeys.supported.isDisjoint(with: ConfigKeys.unsupported))
-        for key in ["disk", "vif", "vfb", "vkb", "vtpm", "p9", "pvcalls", "pci", "usbctrl", "usbdev", "channel",
+        #expect(ConfigKeys.supported.contains("disk"))
+        for key in ["vif", "vfb", "vkb", "vtpm", "p9", "pvcalls", "pci", "usbctrl", "usbdev", "channel",
                     "serial", "sdl", "vnc", "bootloader", "cpus", "cpu_weight", "cap", "nestedhvm", "viridian",
                     "device_model_version", "gfx_passthru", "rdm", "iomem", "ioports", "irqs", "max_grant_frames",
                     "max_maptrack_frames", "e820_host", "shadow_memory", "tsc_mode", "localtime",

@@ -154,6 +154,13 @@ public final class BlockBackend: Sendable {
         }
     }
 
+    /// Makes every answered write durable (fdatasync of the image), for
+    /// the end of the domain. Read-only images have nothing to flush.
+    public func flush() throws(HostErrno) {
+        guard !readOnly else { return }
+        try image.flush()
+    }
+
     // MARK: - Processing
 
     /// What one `process` call did.

@@ -43,6 +43,9 @@ public enum ConfigError: Error, Sendable, Hashable, CustomStringConvertible {
     case invalidName(String, reason: String, ConfigLocation)
     /// `uuid` not in the 8-4-4-4-12 hex form. Xen: "Failed to parse UUID".
     case invalidUUID(String, ConfigLocation)
+    /// A `disk` entry that is malformed or asks for what Xenolith does not
+    /// implement; `problem` says which. Xen: `xlu_disk_parse` errors.
+    case invalidDisk(entry: String, problem: String, ConfigLocation)
 
     public var description: String {
         Self.escapingControlCharacters(clause)
@@ -84,6 +87,8 @@ public enum ConfigError: Error, Sendable, Hashable, CustomStringConvertible {
             return "\(location): invalid domain name '\(name)': \(reason)"
         case .invalidUUID(let text, let location):
             return "\(location): config key 'uuid' is not a valid uuid: '\(text)'"
+        case .invalidDisk(let entry, let problem, let location):
+            return "\(location): disk '\(entry)': \(problem)"
         }
     }
 

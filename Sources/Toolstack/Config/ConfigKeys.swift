@@ -10,7 +10,7 @@ public enum ConfigKeys {
     /// Keys `DomainConfig` reads.
     public static let supported: Set<String> = [
         "name", "type", "uuid", "kernel", "ramdisk", "cmdline", "root", "extra", "memory", "maxmem",
-        "vcpus", "maxvcpus", "on_poweroff", "on_reboot", "on_crash"
+        "vcpus", "maxvcpus", "on_poweroff", "on_reboot", "on_crash", "disk"
     ]
 
     /// Keys xl accepts that Xenolith rejects with "is not supported yet":
@@ -22,7 +22,7 @@ public enum ConfigKeys {
         "channel", "cpu_weight", "cpuid", "cpus", "cpus_soft", "device_model", "device_model_args",
         "device_model_args_hvm", "device_model_args_pv", "device_model_override",
         "device_model_stubdomain_override", "device_model_stubdomain_seclabel", "device_model_user",
-        "device_model_version", "device_tree", "disk", "display", "dm_restrict", "driver_domain",
+        "device_model_version", "device_tree", "display", "dm_restrict", "driver_domain",
         "dtdev", "e820_host", "extratime", "firmware", "firmware_override", "gfx_passthru",
         "gic_version", "hap", "hdtype", "hpet", "hvm_pirq", "init_seclabel", "iomem", "ioports",
         "irqs", "keymap", "latency", "llc_colors", "localtime", "max_event_channels",

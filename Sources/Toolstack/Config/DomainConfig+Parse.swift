@@ -100,6 +100,35 @@ extension DomainConfig {
             extra: try config.string("extra")?.value)
         self.cmdline = cmdline
         self.warnings = warning.map { [$0] } ?? []
+        self.disks = try Self.disks(in: config, workingDirectory)
+    }
+
+    /// `disk = [ 'SPEC', ... ]`: each entry parsed as xl does; two entries
+    /// may not name the same device. Xen: the "disk" list in
+    /// `parse_config_data` (`parse_disk_config`), tools/xl/xl_parse.c.
+    private static func disks(in config: XLConfig, _ workingDirectory: String) throws(ConfigError) -> [DiskSpec] {
+        guard let setting = config["disk"] else { return [] }
+        guard case .list(let items) = setting.value else {
+            throw .wrongType(key: "disk", expected: .list, setting.location)
+        }
+        var disks: [DiskSpec] = []
+        for item in items {
+            guard let text = item.atom else {
+                throw .invalidDisk(entry: "[...]", problem: "each entry must be a string", setting.location)
+            }
+            let disk: DiskSpec
+            do {
+                disk = try DiskSpec.parse(text, workingDirectory: workingDirectory)
+            } catch {
+                throw .invalidDisk(entry: text, problem: error.description, setting.location)
+            }
+            if let other = disks.first(where: { $0.devid == disk.devid }) {
+                throw .invalidDisk(entry: text, problem: "vdev '\(disk.vdev)' is the same device as '\(other.vdev)'",
+                                   setting.location)
+            }
+            disks.append(disk)
+        }
+        return disks
     }
 
     /// The guest command line, exactly as xl builds it: `cmdline` if set

@@ -24,6 +24,9 @@ extension DomainConfig {
         set("on_poweroff", ConfigValue.quoted(onPoweroff.rawValue))
         set("on_reboot", ConfigValue.quoted(onReboot.rawValue))
         set("on_crash", ConfigValue.quoted(onCrash.rawValue))
+        if !disks.isEmpty {
+            set("disk", "[ " + disks.map { ConfigValue.quoted($0.xlText) }.joined(separator: ", ") + " ]")
+        }
         return lines.joined(separator: "\n") + "\n"
     }
 }

@@ -41,6 +41,9 @@ public struct DomainConfig: Sendable, Hashable {
     public var onReboot: ActionOnShutdown = .restart
     /// `on_crash`, default destroy. Xen: `libxl_domain_config.on_crash`.
     public var onCrash: ActionOnShutdown = .destroy
+    /// `disk`: the virtual block devices, in config order.
+    /// Xen: `libxl_domain_config.disks`.
+    public var disks: [DiskSpec] = []
     /// Things xl warns about but accepts, one lower-case line each
     /// (e.g. "ignoring root= and extra= in favour of cmdline=").
     public var warnings: [String] = []

@@ -1,0 +1,381 @@
+// The domain's virtual block devices: for each disk of the config, the
+// xenstore nodes the toolstack writes for a vbd, and the xenbus half of a
+// block backend (the state machine of Linux xen-blkback's xenbus.c) around
+// a Backends.BlockBackend, with one worker thread per ring.
+//
+// Nodes and permissions follow libxl (tools/libs/light/libxl_disk.c
+// `libxl__device_disk_setdefault`/`device_disk_add`, libxl_device.c
+// `libxl__device_generic_add`): the backend directory
+// /local/domain/0/backend/vbd/<domid>/<devid> is owned by dom0 and readable
+// by the domain; the frontend directory /local/domain/<domid>/device/vbd/
+// <devid> is owned by the domain and readable by dom0.
+//
+// State machine (blkback `frontend_changed`; states of public/io/xenbus.h):
+// the backend starts in InitWait with its transport parameters published;
+// frontend Initialised or Connected → read the ring references and event
+// channels, attach, bind the ports, publish the device nodes, Connected;
+// frontend Closing or Closed → unbind, detach, Closed; frontend
+// Initialising while we are Closed (blkfront reloaded) → InitWait again.
+//
+// Threads: one xenbus thread per domain, woken by watch events on a dom0
+// connection to the domain's xenstore; one worker per connected ring, woken
+// by the guest's EVTCHNOP_send on that ring's port (the handler only sets a
+// flag). Lock rules: each wakeup's flag is under its own NSCondition; a
+// device's connection (`VBD.workers`) is touched only by the xenbus thread,
+// or by `stop` after that thread has ended.
+import Backends
+import Foundation
+import Logging
+import Platform
+import XenABI
+import Xenstore
+
+/// One disk to export to the guest (the toolstack's `DiskSpec`, as the VMM needs it).
+public struct BlockDeviceSpec: Sendable, Hashable {
+    /// Image file or block device.
+    public var path: String
+    /// The guest's name for it (`xvda`), for the `dev` node and messages.
+    public var vdev: String
+    /// Xen virtual device number (docs/misc/vbd-interface.txt).
+    public var devid: UInt32
+    public var readOnly: Bool
+    /// Offer discard (libxl's `discard-enable`).
+    public var discard: Bool
+
+    public init(path: String, vdev: String, devid: UInt32, readOnly: Bool, discard: Bool = true) {
+        self.path = path
+        self.vdev = vdev
+        self.devid = devid
+        self.readOnly = readOnly
+        self.discard = discard
+    }
+}
+
+/// A flag and a condition: what a wakeup (watch event, ring kick) sets.
+final class Wakeup: @unchecked Sendable {
+    // @unchecked: `pending` and `stopping` are guarded by `condition`.
+    private let condition = NSCondition()
+    private var pending = false
+    private var stopping = false
+
+    func wake() {
+        condition.lock()
+        pending = true
+        condition.signal()
+        condition.unlock()
+    }
+
+    func stop() {
+        condition.lock()
+        stopping = true
+        condition.signal()
+        condition.unlock()
+    }
+
+    /// Waits for a wake; false once stopped.
+    func wait() -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        while !pending && !stopping { condition.wait() }
+        pending = false
+        return !stopping
+    }
+}
+
+/// A thread that runs `body` until `body` returns false; `join` waits for it.
+final class WorkerThread: @unchecked Sendable {
+    // @unchecked: `done` is guarded by `condition`.
+    private let condition = NSCondition()
+    private var done = false
+
+    init(name: String, _ body: @escaping @Sendable () -> Void) {
+        let t = Thread { [self] in
+            body()
+            condition.lock(); done = true; condition.broadcast(); condition.unlock()
+        }
+        t.name = name
+        t.start()
+    }
+
+    func join() {
+        condition.lock()
+        while !done { condition.wait() }
+        condition.unlock()
+    }
+}
+
+/// One ring of a connected vbd: processes it whenever the guest notifies.
+final class RingWorker: Sendable {
+    let queue: Int
+    let port: UInt32
+    let wakeup = Wakeup()
+    private let thread: WorkerThread
+
+    init(backend: BlockBackend, queue: Int, port: UInt32, domain: Domain, name: String) {
+        self.queue = queue
+        self.port = port
+        let wakeup = self.wakeup
+        thread = WorkerThread(name: name) {
+            while wakeup.wait() {
+                let r = backend.process(queue: queue)
+                if r.notify { domain.raise(port: port) }
+                // Budget spent: come back at once, after others had a turn.
+                if r.moreWork { wakeup.wake() }
+            }
+        }
+    }
+
+    func stop() {
+        wakeup.stop()
+        thread.join()
+    }
+}
+
+/// One virtual block device: its backend and, when connected, its rings.
+final class VBD: @unchecked Sendable {
+    // @unchecked: `state` and `workers` belong to the xenbus thread (and to
+    // `BlockDevices.stop` once that thread has ended).
+    let spec: BlockDeviceSpec
+    let backend: BlockBackend
+    let backendPath: String
+    let frontendPath: String
+    var state: XenbusState = .initialising
+    var workers: [RingWorker] = []
+
+    init(spec: BlockDeviceSpec, backend: BlockBackend, domid: UInt16) {
+        self.spec = spec
+        self.backend = backend
+        backendPath = "/local/domain/0/backend/vbd/\(domid)/\(spec.devid)"
+        frontendPath = "/local/domain/\(domid)/device/vbd/\(spec.devid)"
+    }
+}
+
+/// Why connecting to a frontend failed (blkback's `xenbus_dev_fatal` cases).
+struct VBDConnectError: Error, CustomStringConvertible {
+    var description: String
+}
+
+final class BlockDevices: @unchecked Sendable {
+    // @unchecked: immutable after init except `thread`, set by `start` and
+    // read by `stop` on the same (runner) thread; devices per VBD's rule.
+    let domain: Domain
+    let daemon: XenstoreDaemon
+    let connection: ConnectionID
+    let grants: GrantAccess
+    let logger: Logger
+    let devices: [VBD]
+    private let wakeup: Wakeup
+    private var thread: WorkerThread?
+
+    /// Opens every image (read-only for `access=ro`); the error names the
+    /// disk and what failed.
+    init(specs: [BlockDeviceSpec], domain: Domain, daemon: XenstoreDaemon, logger: Logger) throws(VMMError) {
+        self.domain = domain
+        self.daemon = daemon
+        self.logger = logger
+        let wakeup = Wakeup()
+        self.wakeup = wakeup
+        connection = daemon.connect(domid: DomID(rawValue: 0)) { wakeup.wake() }
+        grants = GrantAccess(memory: domain.memory, tableBase: domain.grantFramesBase, ramPages: domain.ramPages,
+                             maxFrames: domain.maxGrantFrames, nrFrames: { [weak domain] in domain?.nrGrantFrames ?? 0 })
+        var devices: [VBD] = []
+        for spec in specs {
+            var options = BlockBackend.Options()
+            options.discard = spec.discard
+            var blkLogger = logger
+            blkLogger[metadataKey: "vdev"] = "\(spec.vdev)"
+            do {
+                let backend = try BlockBackend(path: spec.path, readOnly: spec.readOnly, options: options, logger: blkLogger)
+                devices.append(VBD(spec: spec, backend: backend, domid: domain.domid))
+            } catch {
+                daemon.disconnect(connection)
+                throw .setup("disk '\(spec.vdev)': \(error)")
+            }
+        }
+        self.devices = devices
+    }
+
+    // MARK: The toolstack's nodes
+
+    /// Writes each vbd's backend and frontend directories as libxl does,
+    /// with the backend already in InitWait (blkback's probe has run).
+    func publish() {
+        let id = domain.domid
+        for d in devices {
+            let be = d.backendPath, fe = d.frontendPath
+            mkdir(be, perms: ["n0", "r\(id)"])
+            let nodes: [(String, String)] = [
+                ("frontend", fe), ("frontend-id", "\(id)"), ("online", "1"),
+                ("state", "\(XenbusState.initialising)"),
+                ("params", d.spec.path), ("mode", d.spec.readOnly ? "r" : "w"), ("type", "phy"),
+                ("dev", d.spec.vdev), ("removable", "0"), ("bootable", "1"),
+                ("discard-enable", d.spec.discard ? "1" : "0"),
+            ]
+            for (k, v) in nodes { write("\(be)/\(k)", v) }
+            for (k, v) in d.backend.transportNodes.sorted(by: { $0.key < $1.key }) { write("\(be)/\(k)", v) }
+            setState(d, .initWait)
+            mkdir(fe, perms: ["n\(id)", "r0"])
+            for (k, v) in [("backend", be), ("backend-id", "0"), ("state", "\(XenbusState.initialising)"),
+                           ("virtual-device", "\(d.spec.devid)"), ("device-type", "disk")] {
+                write("\(fe)/\(k)", v)
+            }
+            request(.watch, ["\(fe)/state", "vbd-\(d.spec.devid)"])
+        }
+    }
+
+    // MARK: Lifecycle
+
+    /// Starts the xenbus thread (before the vCPU runs).
+    func start() {
+        guard !devices.isEmpty else { return }
+        thread = WorkerThread(name: "xenbus-vbd") { [self] in
+            while wakeup.wait() {
+                _ = daemon.takeEvents(for: connection)
+                for d in devices { frontendChanged(d) }
+            }
+        }
+    }
+
+    /// Ends the xenbus thread, disconnects every ring and flushes the images.
+    func stop() {
+        wakeup.stop()
+        thread?.join()
+        thread = nil
+        for d in devices {
+            disconnect(d)
+            do { try d.backend.flush() } catch {
+                logger.error("disk '\(d.spec.vdev)': flushing '\(d.spec.path)' failed: \(error)")
+            }
+        }
+        daemon.disconnect(connection)
+    }
+
+    // MARK: The state machine
+
+    /// Linux: `frontend_changed`, drivers/block/xen-blkback/xenbus.c.
+    func frontendChanged(_ d: VBD) {
+        guard let text = read("\(d.frontendPath)/state"), let raw = Int(text) else { return }
+        switch XenbusState(rawValue: raw) {
+        case .initialising:
+            // blkfront was unbound and bound again: offer a new connection.
+            if d.state == .closed || d.state == .connected {
+                disconnect(d)
+                setState(d, .initWait)
+            }
+        case .initialised, .connected:
+            // Two watch events in close succession must not connect twice.
+            guard d.state != .connected else { return }
+            do {
+                try connect(d)
+            } catch {
+                logger.error("disk '\(d.spec.vdev)' of domain \(domain.domid): \(error)")
+                write("\(d.backendPath)/error", "\(error)")
+                disconnect(d)
+                setState(d, .closing)
+            }
+        case .closing, .closed:
+            guard d.state != .closed else { return }
+            disconnect(d)
+            setState(d, .closed)
+        default:
+            break
+        }
+    }
+
+    /// Reads the frontend's ring details, attaches, binds the ports and
+    /// switches to Connected. Linux: `connect_ring`, `read_per_ring_refs`, `connect`.
+    func connect(_ d: VBD) throws {
+        let fe = d.frontendPath
+        let orderText = read("\(fe)/ring-page-order")
+        guard let order = Int(orderText ?? "0"), (0...d.backend.options.maxRingPageOrder).contains(order) else {
+            throw VBDConnectError(description: "bad ring-page-order '\(orderText ?? "")'")
+        }
+        let queuesText = read("\(fe)/multi-queue-num-queues")
+        guard let queues = Int(queuesText ?? "1"), (1...d.backend.options.maxQueues).contains(queues) else {
+            throw VBDConnectError(description: "bad multi-queue-num-queues '\(queuesText ?? "")'")
+        }
+        var refs: [[GrantRef]] = []
+        var ports: [UInt32] = []
+        for q in 0..<queues {
+            let dir = queues == 1 ? fe : "\(fe)/queue-\(q)"
+            var ring: [GrantRef] = []
+            if orderText == nil, let single = read("\(dir)/ring-ref") {
+                guard let v = UInt32(single) else { throw VBDConnectError(description: "bad \(dir)/ring-ref '\(single)'") }
+                ring.append(GrantRef(rawValue: v))
+            } else {
+                for i in 0..<(1 << order) {
+                    guard let text = read("\(dir)/ring-ref\(i)"), let v = UInt32(text) else {
+                        throw VBDConnectError(description: "missing or bad \(dir)/ring-ref\(i)")
+                    }
+                    ring.append(GrantRef(rawValue: v))
+                }
+            }
+            guard let text = read("\(dir)/event-channel"), let port = UInt32(text) else {
+                throw VBDConnectError(description: "missing or bad \(dir)/event-channel")
+            }
+            refs.append(ring)
+            ports.append(port)
+        }
+        try d.backend.attach(grants: grants, ringRefs: refs, ringPageOrder: order, protocol: read("\(fe)/protocol"))
+        for (q, port) in ports.enumerated() {
+            let worker = RingWorker(backend: d.backend, queue: q, port: port, domain: domain,
+                                    name: "vbd-\(d.spec.vdev)-q\(q)")
+            d.workers.append(worker)
+            let wakeup = worker.wakeup
+            do {
+                try domain.bindBackend(port: port) { wakeup.wake() }
+            } catch {
+                throw VBDConnectError(description: "cannot bind event channel \(port) of queue \(q): \(error)")
+            }
+        }
+        for (k, v) in d.backend.deviceNodes.sorted(by: { $0.key < $1.key }) { write("\(d.backendPath)/\(k)", v) }
+        setState(d, .connected)
+        // Requests queued before the bind were not signalled to us.
+        for w in d.workers { w.wakeup.wake() }
+    }
+
+    /// Unbinds the ports, stops the workers and detaches the rings.
+    /// Linux: `xen_blkif_disconnect`.
+    func disconnect(_ d: VBD) {
+        for w in d.workers { domain.unbindBackend(port: w.port) }
+        for w in d.workers { w.stop() }
+        d.workers = []
+        d.backend.detach()
+    }
+
+    private func setState(_ d: VBD, _ state: XenbusState) {
+        d.state = state
+        write("\(d.backendPath)/state", "\(state)")
+    }
+
+    // MARK: Xenstore as dom0
+
+    private func read(_ path: String) -> String? {
+        guard let reply = daemon.handle(XSMessage(type: .read, strings: [path]), from: connection),
+              reply.type == .read else { return nil }
+        var bytes = reply.payload
+        while bytes.last == 0 { bytes.removeLast() }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    private func write(_ path: String, _ value: String) {
+        var payload = Array(path.utf8) + [0]
+        payload += Array(value.utf8)
+        check(daemon.handle(XSMessage(type: .write, payload: payload), from: connection), "write \(path)")
+    }
+
+    private func mkdir(_ path: String, perms: [String]) {
+        request(.mkdir, [path])
+        request(.setPerms, [path] + perms)
+    }
+
+    private func request(_ type: XSType, _ strings: [String]) {
+        check(daemon.handle(XSMessage(type: type, strings: strings), from: connection), "\(type) \(strings.first ?? "")")
+    }
+
+    private func check(_ reply: XSMessage?, _ what: String) {
+        if let reply, reply.type == .error {
+            logger.error("xenstore: vbd backend \(what) failed: \(reply.errorName ?? "?")")
+        }
+    }
+}
