@@ -19,7 +19,7 @@ import Testing
         "format=raw, vdev=xvda, access=rw, target=/img/a.img",
         "vdev=xvda,target=/img/a.img",
         "/img/a.img,raw,vdev=xvda,rw",
-        "  /img/a.img , raw,xvda,rw".replacingOccurrences(of: " , ", with: ","),
+        "  /img/a.img, raw,\txvda, rw",
         "devtype=disk,backendtype=phy,/img/a.img,raw,xvda,rw",
         "/img/a.img,raw,xvda,rw,discard,trusted",
     ])
