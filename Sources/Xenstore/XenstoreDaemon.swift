@@ -10,7 +10,7 @@
 // May depend on: XenABI (xs_wire.h, errno.h, domid_t), swift-log, and
 // swift-atomics for the ring indices. Must not: import KVM or know how guest
 // memory is mapped; RingTransport sees only the interface page it is given.
-// A socket server is not part of it yet.
+// XenstoreSocketServer serves it over a Unix socket for Xen's xenstore tools.
 //
 // Error model (docs/misc/xenstore.txt, xen-error-handling.txt): a bad request
 // gets an XS_ERROR reply carrying an `xsd_errors` name; a guest that breaks
