@@ -400,7 +400,8 @@ extension Domain {
             guard !target.vcpuInfoRegistered else { throw .EINVAL }
             let mfn = try space.load(UInt64.self, at: arg)
             let offset = try space.load(UInt32.self, at: arg + 8)
-            guard mfn < ramPages, offset <= 4096 - 64 else { throw .EINVAL }
+            // A frame the guest gave back (decrease_reservation) is not its to use.
+            guard mfn < ramPages, offset <= 4096 - 64, mmuHook?.isOwnedFrame(mfn) ?? true else { throw .EINVAL }
             let newAddr = mfn * 4096 + UInt64(offset)
             let old = try memory.read(at: target.vcpuInfoAddress, count: 64)
             try memory.write(old, at: newAddr)

@@ -143,6 +143,9 @@ public protocol MMUHooks: AnyObject {
     var needsShadowFlush: Bool { get set }
     /// Page-table entries to re-write at CPL0, or a full flush (MMU.takeShadowSync).
     func takeShadowSync() -> (addresses: [UInt64], fullFlush: Bool)
+    /// Whether RAM frame `mfn` currently belongs to the guest (not released
+    /// by decrease_reservation).
+    func isOwnedFrame(_ mfn: UInt64) -> Bool
 }
 
 /// Domain system time (ns since creation) and its relation to the TSC,

@@ -94,6 +94,8 @@ public final class DomainMMU: MMUHooks {
 
     public func takeShadowSync() -> (addresses: [UInt64], fullFlush: Bool) { mmu.takeShadowSync() }
 
+    public func isOwnedFrame(_ mfn: UInt64) -> Bool { mmu.isOwned(mfn: mfn) }
+
     public var needsShadowFlush: Bool {
         get { mmu.needsShadowFlush }
         set { mmu.needsShadowFlush = newValue }
