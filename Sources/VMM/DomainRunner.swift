@@ -76,6 +76,7 @@ public final class DomainRunner: DomainHost, @unchecked Sendable {
                         consoleRing: built.consolePFN << 12, consolePort: consolePort,
                         storeRing: built.storePFN << 12, storePort: storePort,
                         m2pVirtBase: Layout.m2pVirtBase, grantFramesBase: Layout.xenBase + Layout.grantFrames,
+                        grantFramesMax: Layout.maxGrantFrames,
                         logger: logger, trace: trace)
         scratch = mmap(nil, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)!
         do {

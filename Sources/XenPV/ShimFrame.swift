@@ -54,8 +54,6 @@ public enum ShimFrame {
 /// The per-vCPU data page, right above the shim stack (every entry's frame
 /// ends at the stack top).
 public enum ShimPerCPU {
-    /// Reserved (was the `syscall` entry's scratch RSP).
-    public static let scratchRSP = 0
     /// Top of this vCPU's shim stack.
     public static let stackTop = 8
     /// vCPU id.

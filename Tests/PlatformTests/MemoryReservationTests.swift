@@ -98,7 +98,7 @@ extension MMUFixture {
         f.dirty(F.buffer)
         f.dirty(F.listFrame)  // the struct and list pages exist before we count
         let blocks = f.allocatedBlocks
-        _ = f.mmu.takeShadowFlush()
+        _ = f.mmu.takeShadowSync()
 
         #expect(f.decrease([20, 22, 21]) == 3)
 

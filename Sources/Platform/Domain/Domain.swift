@@ -65,9 +65,10 @@ public final class Domain: @unchecked Sendable {
     public var vmAssist: UInt64 = 0
     public let m2pVirtBase: UInt64
     public let grantFramesBase: UInt64
-    /// Grant frames the guest has set up (guarded by lock), and the most it may.
+    /// Grant frames the guest has set up (guarded by lock), and the most it
+    /// may (the frames the layout reserves, given by the VMM).
     var grantFramesInUse: UInt32 = 0
-    public var grantFramesMax = 32
+    public let grantFramesMax: Int
     public var mmuHook: MMUHooks?
     /// Names a guest kernel address (`--symbols`), for diagnostics.
     public var symbolize: (@Sendable (UInt64) -> String?)?
@@ -88,7 +89,8 @@ public final class Domain: @unchecked Sendable {
 
     public init(name: String, memory: GuestMemory, ramPages: UInt64, vcpuCount: Int, sharedInfo: UInt64,
                 consoleRing: UInt64, consolePort: UInt32, storeRing: UInt64, storePort: UInt32,
-                m2pVirtBase: UInt64, grantFramesBase: UInt64, logger: Logger, trace: Set<String>) {
+                m2pVirtBase: UInt64, grantFramesBase: UInt64, grantFramesMax: Int = 32,
+                logger: Logger, trace: Set<String>) {
         self.name = name
         self.memory = memory
         self.ramPages = ramPages
@@ -100,6 +102,7 @@ public final class Domain: @unchecked Sendable {
         self.storePort = storePort
         self.m2pVirtBase = m2pVirtBase
         self.grantFramesBase = grantFramesBase
+        self.grantFramesMax = grantFramesMax
         self.logger = logger
         self.trace = trace
         self.clock = SystemClock()

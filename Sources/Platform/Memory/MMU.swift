@@ -109,14 +109,6 @@ public final class MMU: @unchecked Sendable {
         }
     }
 
-    /// Reads and clears `needsShadowFlush` in one step.
-    public func takeShadowFlush() -> Bool {
-        lock.withLock { _ in
-            let flush = types.needsShadowFlush
-            types.needsShadowFlush = false
-            return flush
-        }
-    }
 
     /// Called with (mfn, pfn) for each accepted MMU_MACHPHYS_UPDATE. Without
     /// it only updates that keep the identity M2P (pfn == mfn) succeed.
