@@ -42,8 +42,11 @@ func cpioArchive(_ files: [(path: String, mode: UInt32, contents: [UInt8])]) -> 
 }
 
 /// Writes a config for the default kernel with the default initramfs plus
-/// `extraFiles`, and `overrides`; returns its path and directory.
-func debianConfig(extraFiles: [(path: String, mode: UInt32, contents: [UInt8])], lines: String = "") throws
+/// `extraFiles`, and `lines`; returns its path and directory. Tests that use
+/// the domain's xenstore socket give the domain a `name` of their own (the
+/// socket's path is per name).
+func debianConfig(extraFiles: [(path: String, mode: UInt32, contents: [UInt8])], lines: String = "",
+                  name: String = "debian-test") throws
     -> (path: String, directory: URL) {
     let dir = try debianGuestDirectory()
     let base = try Data(contentsOf: URL(fileURLWithPath: dir + "/initrd.img"))
@@ -56,7 +59,7 @@ func debianConfig(extraFiles: [(path: String, mode: UInt32, contents: [UInt8])],
     try Data(initrd).write(to: URL(fileURLWithPath: initrdPath))
     let path = directory.appendingPathComponent("debian.cfg").path
     try """
-        name = "debian-test"
+        name = "\(name)"
         kernel = "\(dir)/vmlinuz"
         ramdisk = "\(initrdPath)"
         memory = 512
