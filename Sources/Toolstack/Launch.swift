@@ -110,8 +110,11 @@ public func launchDomain(_ config: DomainConfig, _ options: CreateOptions) throw
     logger.logLevel = options.trace.isEmpty ? .warning : .info
     var log: FileHandle?
     if let path = options.consoleLog {
-        FileManager.default.createFile(atPath: path, contents: nil)
-        log = FileHandle(forWritingAtPath: path)
+        guard FileManager.default.createFile(atPath: path, contents: nil),
+              let handle = FileHandle(forWritingAtPath: path) else {
+            throw LaunchError(description: "cannot write the console log '\(path)'")
+        }
+        log = handle
     }
     let logSink = log
     // The console's input goes to the current incarnation of the domain.

@@ -51,59 +51,6 @@ public struct BlockDeviceSpec: Sendable, Hashable {
     }
 }
 
-/// A flag and a condition: what a wakeup (watch event, ring kick) sets.
-final class Wakeup: @unchecked Sendable {
-    // @unchecked: `pending` and `stopping` are guarded by `condition`.
-    private let condition = NSCondition()
-    private var pending = false
-    private var stopping = false
-
-    func wake() {
-        condition.lock()
-        pending = true
-        condition.signal()
-        condition.unlock()
-    }
-
-    func stop() {
-        condition.lock()
-        stopping = true
-        condition.signal()
-        condition.unlock()
-    }
-
-    /// Waits for a wake; false once stopped.
-    func wait() -> Bool {
-        condition.lock()
-        defer { condition.unlock() }
-        while !pending && !stopping { condition.wait() }
-        pending = false
-        return !stopping
-    }
-}
-
-/// A thread that runs `body` until `body` returns false; `join` waits for it.
-final class WorkerThread: @unchecked Sendable {
-    // @unchecked: `done` is guarded by `condition`.
-    private let condition = NSCondition()
-    private var done = false
-
-    init(name: String, _ body: @escaping @Sendable () -> Void) {
-        let t = Thread { [self] in
-            body()
-            condition.lock(); done = true; condition.broadcast(); condition.unlock()
-        }
-        t.name = name
-        t.start()
-    }
-
-    func join() {
-        condition.lock()
-        while !done { condition.wait() }
-        condition.unlock()
-    }
-}
-
 /// One ring of a connected vbd: processes it whenever the guest notifies.
 final class RingWorker: Sendable {
     let queue: Int
@@ -159,8 +106,7 @@ final class BlockDevices: @unchecked Sendable {
     // @unchecked: immutable after init except `thread`, set by `start` and
     // read by `stop` on the same (runner) thread; devices per VBD's rule.
     let domain: Domain
-    let daemon: XenstoreDaemon
-    let connection: ConnectionID
+    let xs: Dom0Xenstore
     let grants: GrantAccess
     let logger: Logger
     let devices: [VBD]
@@ -171,11 +117,10 @@ final class BlockDevices: @unchecked Sendable {
     /// disk and what failed.
     init(specs: [BlockDeviceSpec], domain: Domain, daemon: XenstoreDaemon, logger: Logger) throws(VMMError) {
         self.domain = domain
-        self.daemon = daemon
         self.logger = logger
         let wakeup = Wakeup()
         self.wakeup = wakeup
-        connection = daemon.connect(domid: DomID(rawValue: 0)) { wakeup.wake() }
+        xs = Dom0Xenstore(daemon: daemon, role: "vbd backend", logger: logger) { wakeup.wake() }
         grants = GrantAccess(memory: domain.memory, tableBase: domain.grantFramesBase, ramPages: domain.ramPages,
                              maxFrames: domain.maxGrantFrames, nrFrames: { [weak domain] in domain?.nrGrantFrames ?? 0 })
         var devices: [VBD] = []
@@ -188,7 +133,7 @@ final class BlockDevices: @unchecked Sendable {
                 let backend = try BlockBackend(path: spec.path, readOnly: spec.readOnly, options: options, logger: blkLogger)
                 devices.append(VBD(spec: spec, backend: backend, domid: domain.domid))
             } catch {
-                daemon.disconnect(connection)
+                xs.disconnect()
                 throw .setup("disk '\(spec.vdev)': \(error)")
             }
         }
@@ -230,7 +175,7 @@ final class BlockDevices: @unchecked Sendable {
         guard !devices.isEmpty else { return }
         thread = WorkerThread(name: "xenbus-vbd") { [self] in
             while wakeup.wait() {
-                _ = daemon.takeEvents(for: connection)
+                xs.discardEvents()
                 for d in devices { frontendChanged(d) }
             }
         }
@@ -247,7 +192,7 @@ final class BlockDevices: @unchecked Sendable {
                 logger.error("disk '\(d.spec.vdev)': flushing '\(d.spec.path)' failed: \(error)")
             }
         }
-        daemon.disconnect(connection)
+        xs.disconnect()
     }
 
     // MARK: The state machine
@@ -348,34 +293,8 @@ final class BlockDevices: @unchecked Sendable {
         write("\(d.backendPath)/state", "\(state)")
     }
 
-    // MARK: Xenstore as dom0
-
-    private func read(_ path: String) -> String? {
-        guard let reply = daemon.handle(XSMessage(type: .read, strings: [path]), from: connection),
-              reply.type == .read else { return nil }
-        var bytes = reply.payload
-        while bytes.last == 0 { bytes.removeLast() }
-        return String(decoding: bytes, as: UTF8.self)
-    }
-
-    private func write(_ path: String, _ value: String) {
-        var payload = Array(path.utf8) + [0]
-        payload += Array(value.utf8)
-        check(daemon.handle(XSMessage(type: .write, payload: payload), from: connection), "write \(path)")
-    }
-
-    private func mkdir(_ path: String, perms: [String]) {
-        request(.mkdir, [path])
-        request(.setPerms, [path] + perms)
-    }
-
-    private func request(_ type: XSType, _ strings: [String]) {
-        check(daemon.handle(XSMessage(type: type, strings: strings), from: connection), "\(type) \(strings.first ?? "")")
-    }
-
-    private func check(_ reply: XSMessage?, _ what: String) {
-        if let reply, reply.type == .error {
-            logger.error("xenstore: vbd backend \(what) failed: \(reply.errorName ?? "?")")
-        }
-    }
+    private func read(_ path: String) -> String? { xs.read(path) }
+    private func write(_ path: String, _ value: String) { xs.write(path, value) }
+    private func mkdir(_ path: String, perms: [String]) { xs.mkdir(path, perms: perms) }
+    private func request(_ type: XSType, _ strings: [String]) { xs.request(type, strings) }
 }

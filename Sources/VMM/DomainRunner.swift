@@ -171,7 +171,7 @@ public final class DomainRunner: DomainHost, @unchecked Sendable {
             } else if domain.eventDeliverable(v) || (try? domain.memory.load(UInt8.self, at: v.vcpuInfoAddress)) == 1 {
                 break
             }
-            lock.wait(until: Date().addingTimeInterval(0.01))
+            _ = lock.wait(until: Date().addingTimeInterval(0.01))
         }
         blocked = false
         lock.unlock()
@@ -271,9 +271,9 @@ public final class DomainRunner: DomainHost, @unchecked Sendable {
                     continue
                 }
                 // Capped: a guest may ask for any deadline up to 2^64 ns.
-                lock.wait(until: Date().addingTimeInterval(min(Double(d - now) / 1e9, 0.5)))
+                _ = lock.wait(until: Date().addingTimeInterval(min(Double(d - now) / 1e9, 0.5)))
             } else {
-                lock.wait(until: Date().addingTimeInterval(0.5))
+                _ = lock.wait(until: Date().addingTimeInterval(0.5))
             }
         }
         lock.unlock()
@@ -336,7 +336,6 @@ public final class DomainRunner: DomainHost, @unchecked Sendable {
     }
 
     func setupVCPU() throws {
-        let v = domain.vcpus[0]
         let area = Layout.vcpuArea(0)
         var s = try vcpu.getSregs()
         s.cr3 = built.l4

@@ -15,18 +15,17 @@ import XenABI
 import Xenstore
 
 final class XenstoreService: @unchecked Sendable {
-    // @unchecked: `pending`/`stopping` are guarded by `condition`; the
-    // daemon and transport are thread-safe.
+    // @unchecked: `thread` and `socket` are set by `start` and read by
+    // `stop` on the runner's thread; the daemon, transport and wakeup are
+    // thread-safe.
     let daemon: XenstoreDaemon
-    let dom0: ConnectionID
+    let toolstack: Dom0Xenstore
     let guest: ConnectionID
     let transport: RingTransport
     let domain: Domain
     let logger: Logger
-    private let condition = NSCondition()
-    private var pending = false
-    private var stopping = false
-    private var thread: Thread?
+    private let wakeup = Wakeup()
+    private var thread: WorkerThread?
     /// The Unix socket xenstore-utils use (XENSTORED_PATH), if it could be made.
     private(set) var socket: XenstoreSocketServer?
 
@@ -36,7 +35,7 @@ final class XenstoreService: @unchecked Sendable {
         self.logger = logger
         let daemon = XenstoreDaemon(logger: logger)
         self.daemon = daemon
-        dom0 = daemon.connect(domid: DomID(rawValue: 0))
+        toolstack = Dom0Xenstore(daemon: daemon, role: "toolstack", logger: logger)
         let box = WakeBox()
         guest = daemon.connect(domid: DomID(rawValue: domain.domid)) { box.wake?() }
         // SAFETY: the page is guest RAM mapped for the life of the domain.
@@ -99,27 +98,9 @@ final class XenstoreService: @unchecked Sendable {
         request(.introduce, [String(id), String(info.storePFN), String(info.storePort)])
     }
 
-    private func mkdir(_ path: String, perms: [String]) {
-        request(.mkdir, [path])
-        request(.setPerms, [path] + perms)
-    }
-
-    private func write(_ path: String, _ value: String) {
-        // XS_WRITE: path NUL value (the value is not NUL-terminated).
-        var payload = Array(path.utf8) + [0]
-        payload += Array(value.utf8)
-        check(daemon.handle(XSMessage(type: .write, payload: payload), from: dom0), "write \(path)")
-    }
-
-    private func request(_ type: XSType, _ strings: [String]) {
-        check(daemon.handle(XSMessage(type: type, strings: strings), from: dom0), "\(type) \(strings.first ?? "")")
-    }
-
-    private func check(_ reply: XSMessage?, _ what: String) {
-        if let reply, reply.type == .error {
-            logger.error("xenstore: toolstack \(what) failed: \(reply.errorName ?? "?")")
-        }
-    }
+    private func mkdir(_ path: String, perms: [String]) { toolstack.mkdir(path, perms: perms) }
+    private func write(_ path: String, _ value: String) { toolstack.write(path, value) }
+    private func request(_ type: XSType, _ strings: [String]) { toolstack.request(type, strings) }
 
     // MARK: The ring
 
@@ -136,35 +117,22 @@ final class XenstoreService: @unchecked Sendable {
             logger.warning("xenstore socket: \(error)")
         }
         _ = transport.start(resetIndices: false)
-        let t = Thread { [self] in serve() }
-        t.name = "xenstore"
-        thread = t
-        t.start()
+        thread = WorkerThread(name: "xenstore") { [self] in serve() }
     }
 
     /// The guest notified the xenstore port, or an event is queued.
-    func notify() {
-        condition.lock()
-        pending = true
-        condition.signal()
-        condition.unlock()
-    }
+    func notify() { wakeup.wake() }
 
+    /// Stops the socket and the ring's thread (waiting for it).
     func stop() {
         socket?.stop()
-        condition.lock()
-        stopping = true
-        condition.signal()
-        condition.unlock()
+        wakeup.stop()
+        thread?.join()
+        thread = nil
     }
 
     private func serve() {
-        while true {
-            condition.lock()
-            while !pending && !stopping { condition.wait() }
-            if stopping { condition.unlock(); return }
-            pending = false
-            condition.unlock()
+        while wakeup.wait() {
             var activity = transport.process()
             var rounds = 0
             while activity.more && rounds < 64 {
