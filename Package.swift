@@ -38,7 +38,7 @@ let package = Package(
                                                  .product(name: "Logging", package: "swift-log")]),
         // The xenstore daemon core: store, transactions, watches, domains, ring transport.
         .target(name: "Xenstore", dependencies: ["XenABI", .product(name: "Logging", package: "swift-log"), .product(name: "Atomics", package: "swift-atomics")], swiftSettings: [.strictMemorySafety()]),
-        .target(name: "Backends", dependencies: ["XenABI", "GuestMemory", .product(name: "Logging", package: "swift-log")], swiftSettings: [.strictMemorySafety()]),
+        .target(name: "Backends", dependencies: ["XenABI", "GuestMemory", "CHostSys", .product(name: "Logging", package: "swift-log")], swiftSettings: [.strictMemorySafety()]),
         // One running domain: vCPU threads, exit loop, the shim <-> host channel.
         .target(name: "VMM", dependencies: ["XenABI", "XenPV", "GuestMemory", "KVM", "Platform", "Xenstore", "Backends", "CHostSys",
                                             "DomainBuilder",

@@ -3,18 +3,24 @@
 //
 // What it is: grant access (Grant/: validating a guest's grant_entry_v1 and
 // handing out the frame in place, as Xen's map_grant_ref would), the shared
-// ring layout (Ring/: public/io/ring.h), and the block backend (Blk/: the
+// ring layout (Ring/: public/io/ring.h), the block backend (Blk/: the
 // blkif protocol of public/io/blkif.h, behaving as Linux xen-blkback, over
-// a disk image file or block device). The xenbus state machine, xenstore
-// I/O and event channels live elsewhere; the block backend exposes what
-// they need: `BlockBackend.transportNodes`/`deviceNodes` to publish,
-// `attach` with the frontend's ring references, `process(queue:)` per
-// event with a "notify the frontend" answer, and `detach`.
+// a disk image file or block device) and the network backend (Net/: the
+// netif protocol of public/io/netif.h, behaving as Linux xen-netback, over
+// a TAP device). The xenbus state machine, xenstore I/O, event channels
+// and threads live elsewhere; each backend exposes what they need: the
+// nodes to publish, `attach` with the frontend's ring references,
+// `process(queue:)` per event with a "notify the frontend" answer, and
+// `detach`.
 //
-// May depend on: XenABI, GuestMemory, swift-log, the standard library's
-// Synchronization, Glibc. Must not: import KVM, Platform or Xenstore, or
-// copy guest data through intermediate buffers (data moves with
-// preadv/pwritev straight between the image and the granted pages).
+// May depend on: XenABI, GuestMemory, CHostSys (the TAP ioctls), swift-log,
+// the standard library's Synchronization, Glibc. Must not: import KVM,
+// Platform or Xenstore, or copy guest data through intermediate buffers
+// where the host can take it in place (block data moves with
+// preadv/pwritev straight between the image and the granted pages;
+// transmitted frames go to the TAP with one writev from the granted pages;
+// received frames are read once and copied once into the guest's buffers,
+// which is what rx-copy means).
 //
 // Error model (STYLE.md §4): a bad request gets an error status on its ring
 // (BLKIF_RSP_ERROR / BLKIF_RSP_EOPNOTSUPP, BlkRequestFault), logged once per
@@ -26,8 +32,9 @@
 // grants name.
 //
 // Unsafe code: GrantMapping holds the host address of a granted frame;
-// BlockBackend+Dispatch builds iovecs from it; BlkSyscalls and BlkImage
-// hand them to the kernel. Each use states its invariant.
+// BlockBackend+Dispatch and NetBackend+Tx build iovecs from it,
+// NetBackend+Rx copies into it; BlkSyscalls, BlkImage, NetSyscalls and
+// NetTap hand pointers to the kernel. Each use states its invariant.
 //
 // Concurrency: GrantAccess and BlockBackend are Sendable with Mutex-guarded
 // state; each ring (queue) is driven by one caller at a time.

@@ -20,4 +20,22 @@ static inline void chostsys_cpuid(uint32_t leaf, uint32_t subleaf, uint32_t out[
     __asm__ volatile("cpuid" : "=a"(out[0]), "=b"(out[1]), "=c"(out[2]), "=d"(out[3])
                      : "a"(leaf), "c"(subleaf));
 }
+
+/* TAP devices (tap.c); each returns -errno on failure. */
+#define CHOSTSYS_IFNAMSIZ 16
+/// Opens /dev/net/tun (non-blocking) and attaches it to TAP `name`
+/// (created if missing; NULL or "" lets the kernel name it) with
+/// IFF_TAP|IFF_NO_PI|IFF_VNET_HDR, plus IFF_MULTI_QUEUE when asked; the
+/// device's name goes to `out_name`. Returns the fd.
+int chostsys_tap_open(const char *name, int multi_queue, char out_name[CHOSTSYS_IFNAMSIZ]);
+/// TUNSETVNETHDRSZ.
+int chostsys_tap_set_vnet_hdr_size(int fd, int size);
+/// TUNSETOFFLOAD with TUN_F_* flags.
+int chostsys_tap_set_offload(int fd, unsigned int flags);
+/// SIOCGIFFLAGS then SIOCSIFFLAGS with IFF_UP.
+int chostsys_netif_set_up(const char *name);
+/// SIOCSIFHWADDR (Ethernet).
+int chostsys_netif_set_hwaddr(const char *name, const unsigned char mac[6]);
+/// SIOCBRADDIF: adds interface `name` to bridge `bridge`.
+int chostsys_bridge_add_interface(const char *bridge, const char *name);
 #endif
