@@ -45,7 +45,7 @@ import Testing
 
     @Test("bad input is one line and exit status 2", arguments: [
         ("memory 256", [], "xenolith: {cfg}:1: expected '=' after 'memory'"),
-        (good + "vif = []", [], "xenolith: create domain 'web': {cfg}:4: config key 'vif' is not supported yet"),
+        (good + "vfb = []", [], "xenolith: create domain 'web': {cfg}:4: config key 'vfb' is not supported yet"),
         (good + "disk = [ '/d.img,raw,xvda,rw,x' ]", [],
          "xenolith: create domain 'web': {cfg}:4: disk '/d.img,raw,xvda,rw,x': too many positional parameters at 'x'"),
         (good + "memroy = 1", [],

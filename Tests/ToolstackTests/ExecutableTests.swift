@@ -17,8 +17,8 @@ import XenolithTestSupport
          "xenolith: create domain 'web': web.cfg:3: disk '/d.img,qcow2,xvda': format 'qcow2' is not supported yet (supported: 'raw')"),
         ("name = 'web'\nkernel = '/k'\ndisk = [ '/nonexistent/d.img,raw,xvda,rw' ]\n", [],
          "xenolith: create domain 'web': disk 'xvda': image '/nonexistent/d.img' does not exist"),
-        ("name = 'web'\nkernel = '/k'\nvif = []\n", [],
-         "xenolith: create domain 'web': web.cfg:3: config key 'vif' is not supported yet"),
+        ("name = 'web'\nkernel = '/k'\nvfb = []\n", [],
+         "xenolith: create domain 'web': web.cfg:3: config key 'vfb' is not supported yet"),
         ("name = 'web'\nkernel = '/k'\nfrobnicate = 1\n", [],
          "xenolith: create domain 'web': web.cfg:3: unknown config key 'frobnicate'"),
     ])

@@ -46,6 +46,9 @@ public enum ConfigError: Error, Sendable, Hashable, CustomStringConvertible {
     /// A `disk` entry that is malformed or asks for what Xenolith does not
     /// implement; `problem` says which. Xen: `xlu_disk_parse` errors.
     case invalidDisk(entry: String, problem: String, ConfigLocation)
+    /// A `vif` entry that is malformed or asks for what Xenolith does not
+    /// implement; `problem` says which. Xen: `parse_nic_config` errors.
+    case invalidNic(entry: String, problem: String, ConfigLocation)
 
     public var description: String {
         Self.escapingControlCharacters(clause)
@@ -89,6 +92,8 @@ public enum ConfigError: Error, Sendable, Hashable, CustomStringConvertible {
             return "\(location): config key 'uuid' is not a valid uuid: '\(text)'"
         case .invalidDisk(let entry, let problem, let location):
             return "\(location): disk '\(entry)': \(problem)"
+        case .invalidNic(let entry, let problem, let location):
+            return "\(location): vif '\(entry)': \(problem)"
         }
     }
 

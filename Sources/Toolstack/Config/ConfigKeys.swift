@@ -10,7 +10,7 @@ public enum ConfigKeys {
     /// Keys `DomainConfig` reads.
     public static let supported: Set<String> = [
         "name", "type", "uuid", "kernel", "ramdisk", "cmdline", "root", "extra", "memory", "maxmem",
-        "vcpus", "maxvcpus", "on_poweroff", "on_reboot", "on_crash", "disk"
+        "vcpus", "maxvcpus", "on_poweroff", "on_reboot", "on_crash", "disk", "vif"
     ]
 
     /// Keys xl accepts that Xenolith rejects with "is not supported yet":
@@ -38,7 +38,7 @@ public enum ConfigKeys {
         "spiceusbredirection", "spicevdagent", "stdvga", "stubdomain_cmdline", "stubdomain_kernel",
         "stubdomain_memory", "stubdomain_ramdisk", "sve", "tee", "timer_mode",
         "trap_unmapped_accesses", "tsc_mode", "usb", "usbctrl", "usbdev", "usbdevice", "usbversion",
-        "vdispl", "vendor_device", "vfb", "vga", "videoram", "vif", "vif2", "viridian", "virtio",
+        "vdispl", "vendor_device", "vfb", "vga", "videoram", "vif2", "viridian", "virtio",
         "vkb", "vkb_device", "vmtrace_buf_kb", "vnc", "vncdisplay", "vnclisten", "vncpasswd",
         "vncunused", "vncviewer", "vnuma", "vpmu", "vpt_align", "vsnd", "vtpm", "vuart",
         "xauthority", "xen_platform_pci", "xen_platform_pci_bar_uc", "xend_suspend_evtchn_compat",

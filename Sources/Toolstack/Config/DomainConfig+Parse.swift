@@ -101,6 +101,52 @@ extension DomainConfig {
         self.cmdline = cmdline
         self.warnings = warning.map { [$0] } ?? []
         self.disks = try Self.disks(in: config, workingDirectory)
+        let (nics, nicWarnings) = try Self.nics(in: config)
+        self.nics = nics
+        self.warnings += nicWarnings
+    }
+
+    /// `vif = [ 'SPEC', ... ]`: each entry parsed as xl does; entries
+    /// without `devid=` are numbered after the largest given one, and two
+    /// entries may not share a devid or a vifname. Xen: the "vif" list in
+    /// `parse_config_data` (tools/xl/xl_parse.c) and the devid assignment
+    /// of `libxl__domain_config_setdefault` (tools/libs/light/libxl_create.c).
+    private static func nics(in config: XLConfig) throws(ConfigError) -> ([NicSpec], [String]) {
+        guard let setting = config["vif"] else { return ([], []) }
+        guard case .list(let items) = setting.value else {
+            throw .wrongType(key: "vif", expected: .list, setting.location)
+        }
+        var parsed: [(spec: NicSpec, given: Bool, text: String)] = []
+        var warnings: [String] = []
+        for (i, item) in items.enumerated() {
+            guard let text = item.atom else {
+                throw .invalidNic(entry: "[...]", problem: "each entry must be a string", setting.location)
+            }
+            do {
+                let (spec, given, w) = try NicSpec.parse(text, index: i)
+                parsed.append((spec, given, text))
+                warnings += w
+            } catch {
+                throw .invalidNic(entry: text, problem: error.description, setting.location)
+            }
+        }
+        var next = (parsed.filter(\.given).map(\.spec.devid).max() ?? -1) + 1
+        var nics: [NicSpec] = []
+        for var p in parsed {
+            if !p.given {
+                p.spec.devid = next
+                next += 1
+            }
+            if let other = nics.first(where: { $0.devid == p.spec.devid }) {
+                throw .invalidNic(entry: p.text, problem: "devid \(p.spec.devid) is used by another vif too"
+                                  + (other.vifname.map { " ('\($0)')" } ?? ""), setting.location)
+            }
+            if let name = p.spec.vifname, nics.contains(where: { $0.vifname == name }) {
+                throw .invalidNic(entry: p.text, problem: "vifname '\(name)' is used by another vif too", setting.location)
+            }
+            nics.append(p.spec)
+        }
+        return (nics, warnings)
     }
 
     /// `disk = [ 'SPEC', ... ]`: each entry parsed as xl does; two entries

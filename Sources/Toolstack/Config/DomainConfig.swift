@@ -44,6 +44,9 @@ public struct DomainConfig: Sendable, Hashable {
     /// `disk`: the virtual block devices, in config order.
     /// Xen: `libxl_domain_config.disks`.
     public var disks: [DiskSpec] = []
+    /// `vif`: the virtual network interfaces, in config order.
+    /// Xen: `libxl_domain_config.nics`.
+    public var nics: [NicSpec] = []
     /// Things xl warns about but accepts, one lower-case line each
     /// (e.g. "ignoring root= and extra= in favour of cmdline=").
     public var warnings: [String] = []
