@@ -98,6 +98,13 @@ public func launchDomain(_ config: DomainConfig, _ options: CreateOptions) throw
         BlockDeviceSpec(path: $0.target.resolved, vdev: $0.vdev, devid: $0.devid, readOnly: $0.readOnly,
                         discard: $0.discard)
     }
+    // MACs not given are chosen once, so a restarted domain keeps them
+    // (libxl keeps them in the domain's config).
+    var rng = SystemRandomNumberGenerator()
+    let nics = config.nics.map { $0.withMAC { MACAddress.xenRandom(using: &rng) } }.map {
+        NetworkDeviceSpec(devid: $0.devid, mac: $0.mac?.bytes ?? [], bridge: $0.bridge, vifname: $0.vifname,
+                          ip: $0.ip, script: $0.script, trusted: $0.trusted)
+    }
     let consolePort: UInt32 = 1, storePort: UInt32 = 2
     let spec = DomainSpec(memoryMiB: UInt64(config.memoryMiB), maxMemMiB: UInt64(config.maxmemMiB),
                           vcpus: config.vcpus, cmdline: config.cmdline ?? "", kernel: kernel, ramdisk: ramdisk,
@@ -132,7 +139,7 @@ public func launchDomain(_ config: DomainConfig, _ options: CreateOptions) throw
         do {
             runner = try DomainRunner(built: built, name: config.name, consolePort: consolePort, storePort: storePort,
                                       uuid: uuid, maxMemoryKiB: UInt64(config.maxmemMiB) * 1024,
-                                      disks: disks, logger: logger, trace: options.trace) { bytes in
+                                      disks: disks, nics: nics, logger: logger, trace: options.trace) { bytes in
                 let data = Data(bytes)
                 if attachment?.isAttached ?? true { FileHandle.standardOutput.write(data) }
                 logSink?.write(data)

@@ -64,10 +64,11 @@ public final class DomainRunner: DomainHost, @unchecked Sendable {
 
     let xenstore: XenstoreService
     let blockDevices: BlockDevices
+    let networkDevices: NetworkDevices
 
     public init(built: BuiltDomain, name: String, consolePort: UInt32, storePort: UInt32,
                 uuid: String = UUID().uuidString.lowercased(), maxMemoryKiB: UInt64? = nil,
-                disks: [BlockDeviceSpec] = [], logger: Logger, trace: Set<String>, console: @escaping @Sendable ([UInt8]) -> Void) throws(VMMError) {
+                disks: [BlockDeviceSpec] = [], nics: [NetworkDeviceSpec] = [], logger: Logger, trace: Set<String>, console: @escaping @Sendable ([UInt8]) -> Void) throws(VMMError) {
         self.built = built
         self.logger = logger
         self.consoleSink = console
@@ -122,6 +123,8 @@ public final class DomainRunner: DomainHost, @unchecked Sendable {
                                 consolePFN: built.consolePFN, consolePort: consolePort))
         blockDevices = try BlockDevices(specs: disks, domain: domain, daemon: xenstore.daemon, logger: logger)
         blockDevices.publish()
+        networkDevices = try NetworkDevices(specs: nics, domain: domain, daemon: xenstore.daemon, logger: logger)
+        networkDevices.publish()
         let service = xenstore
         domain.storeNotify = { service.notify() }
         domain.host = self
@@ -186,9 +189,11 @@ public final class DomainRunner: DomainHost, @unchecked Sendable {
         timer.start()
         xenstore.start(socketPath: XenstoreSocketServer.defaultPath(domainName: domain.name))
         blockDevices.start()
+        networkDevices.start()
         startReportListener()
         defer {
             blockDevices.stop()
+            networkDevices.stop()
             xenstore.stop()
             lock.lock(); stopping = true; lock.broadcast(); lock.unlock()
             while !timer.isFinished { usleep(1000) }
@@ -416,6 +421,7 @@ public final class DomainRunner: DomainHost, @unchecked Sendable {
         }
         out += "\n  shim entries by vector: " + counts.joined(separator: " ")
         out += "\n  shadow flushes \(shadowFlushes), entries replayed by the shim \(shadowSyncs)"
+        if !networkDevices.devices.isEmpty { out += "\n  " + networkDevices.report() }
         out += "\n  KVM_RUN calls \(kvmRuns), interrupted \(interruptions), kicks \(kicks), timer deadline \(timerDeadline.map { String($0) } ?? "none") now \(domain.clock.now())"
         return out
     }
