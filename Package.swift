@@ -59,7 +59,7 @@ let package = Package(
         .testTarget(name: "ToolstackTests", dependencies: ["Toolstack", "XenolithTestSupport"]),
         .testTarget(name: "PlatformTests", dependencies: ["Platform", "GuestMemory", "XenABI", "XenPV"]),
         .testTarget(name: "XenstoreTests", dependencies: ["Xenstore"]),
-        .testTarget(name: "BackendsTests", dependencies: ["Backends", "GuestMemory", "XenABI"]),
+        .testTarget(name: "BackendsTests", dependencies: ["Backends", "GuestMemory", "XenABI", "XenolithTestSupport"]),
         .testTarget(name: "KVMTests", dependencies: ["KVM"]),
         // Runs the built executable (shared by the executable-level suites).
         .target(name: "XenolithTestSupport", path: "Tests/Support"),

@@ -6,96 +6,13 @@
 import Foundation
 import Glibc
 import Testing
+import XenolithTestSupport
 @testable import Backends
 
-private func canMakeTaps() -> Bool {
-    getuid() == 0 && access("/dev/net/tun", R_OK | W_OK) == 0 && FileManager.default.isExecutableFile(atPath: TestNetns.ipPath)
-}
-
-/// A network namespace of its own; deleted by `delete`.
-final class TestNetns: @unchecked Sendable {
-    // @unchecked: immutable.
-    let name = "xenolith-test-\(UInt32.random(in: 0 ... .max))"
-
-    init() throws {
-        try Self.ip(["netns", "add", name])
-    }
-
-    func delete() {
-        _ = try? Self.ip(["netns", "del", name])
-    }
-
-    /// Runs `ip ARGS` inside the namespace.
-    @discardableResult
-    func ip(_ arguments: [String]) throws -> String {
-        try Self.ip(["netns", "exec", name, Self.ipPath] + arguments)
-    }
-
-    static let ipPath = FileManager.default.isExecutableFile(atPath: "/usr/sbin/ip") ? "/usr/sbin/ip" : "/sbin/ip"
-
-    @discardableResult
-    static func ip(_ arguments: [String]) throws -> String {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: ipPath)
-        p.arguments = arguments
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = out
-        try p.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        let text = String(decoding: data, as: UTF8.self)
-        guard p.terminationStatus == 0 else { throw TapTestFailure("ip \(arguments.joined(separator: " ")): \(text)") }
-        return text
-    }
-
-    /// Runs `body` on a thread that has entered the namespace (setns is
-    /// per thread), so devices and sockets it makes live there.
-    func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) throws -> T {
-        let fd = open("/run/netns/\(name)", O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw TapTestFailure("open /run/netns/\(name): errno \(errno)") }
-        defer { close(fd) }
-        let box = ResultBox<T>()
-        let done = DispatchSemaphore(value: 0)
-        let thread = Thread {
-            // setns(2) with CLONE_NEWNET (linux/sched.h); Glibc's module
-            // does not export setns (it needs _GNU_SOURCE).
-            typealias SetNS = @convention(c) (Int32, Int32) -> Int32
-            guard let symbol = dlsym(nil, "setns") else {
-                box.set(.failure(TapTestFailure("no setns")))
-                done.signal()
-                return
-            }
-            let setns = unsafeBitCast(symbol, to: SetNS.self)
-            if setns(fd, 0x4000_0000) != 0 {
-                box.set(.failure(TapTestFailure("setns: errno \(errno)")))
-            } else {
-                box.set(Result { try body() })
-            }
-            done.signal()
-        }
-        thread.start()
-        done.wait()
-        return try box.get()
-    }
-}
-
-struct TapTestFailure: Error, CustomStringConvertible {
-    var description: String
-    init(_ d: String) { description = d }
-}
-
-private final class ResultBox<T>: @unchecked Sendable {
-    // @unchecked: written once before the semaphore, read after.
-    private var value: Result<T, Error>?
-    func set(_ v: Result<T, Error>) { value = v }
-    func get() throws -> T { try value!.get() }
-}
-
-@Suite(.enabled(if: canMakeTaps(), "needs root, /dev/net/tun and ip(8)"), .serialized)
+@Suite(.enabled(if: NetworkNamespace.available, "needs root, /dev/net/tun and ip(8)"), .serialized)
 struct TapDeviceTests {
     @Test func tapCarriesFramesBothWays() throws {
-        let ns = try TestNetns()
+        let ns = try NetworkNamespace()
         defer { ns.delete() }
         try ns.ip(["link", "add", "xnbr0", "type", "bridge"])
         let reply: [UInt8] = try ns.run {
@@ -127,14 +44,14 @@ struct TapDeviceTests {
                 }
                 usleep(10_000)
             }
-            throw TapTestFailure("no ARP reply from the kernel")
+            throw NetworkNamespace.Failure("no ARP reply from the kernel")
         }
         #expect(reply[10..<16] == [0x00, 0x16, 0x3e, 0, 0, 2], "addressed to the guest's MAC")
         #expect(reply[16..<22] == [0xfe, 0xff, 0xff, 0xff, 0xff, 0xff][...], "from netback's backend MAC")
     }
 
     @Test func existingTapWithoutMultiQueueIsUsedWithOneQueue() throws {
-        let ns = try TestNetns()
+        let ns = try NetworkNamespace()
         defer { ns.delete() }
         try ns.ip(["tuntap", "add", "xntap7", "mode", "tap", "vnet_hdr"])
         let (name, max) = try ns.run {
@@ -147,7 +64,7 @@ struct TapDeviceTests {
     }
 
     @Test func errorsNameTheDeviceAndTheFix() throws {
-        let ns = try TestNetns()
+        let ns = try NetworkNamespace()
         defer { ns.delete() }
         let e = try ns.run { () -> String in
             do {

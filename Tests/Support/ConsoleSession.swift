@@ -19,13 +19,20 @@ public final class ConsoleSession: @unchecked Sendable {
         public var description: String
     }
 
-    /// Starts `xenolith create -F -c` with `arguments` (config and overrides).
-    public init(arguments: [String]) throws {
+    /// Starts `xenolith create -F -c` with `arguments` (config and
+    /// overrides), through `launcher` when given (a command that runs
+    /// another, e.g. `NetworkNamespace.execPrefix`).
+    public init(arguments: [String], launcher: [String] = []) throws {
         guard let executable = XenolithProcess.executable else {
             throw XenolithProcess.Failure("the xenolith executable is not next to the test bundle; build it first")
         }
-        process.executableURL = executable
-        process.arguments = ["create", "-F", "-c"] + arguments
+        if let first = launcher.first {
+            process.executableURL = URL(fileURLWithPath: first)
+            process.arguments = Array(launcher.dropFirst()) + [executable.path, "create", "-F", "-c"] + arguments
+        } else {
+            process.executableURL = executable
+            process.arguments = ["create", "-F", "-c"] + arguments
+        }
         process.standardInput = input
         process.standardOutput = output
         process.standardError = errors
@@ -99,6 +106,15 @@ public final class ConsoleSession: @unchecked Sendable {
         try waitFor("@@begin-\(id)@@", timeout: 30)
         let body = try waitFor("@@end-\(id)@@", timeout: timeout)
         return String(body.dropLast("@@end-\(id)@@".count))
+    }
+
+    /// The process's id (of the launcher, which `ip netns exec` replaces
+    /// with xenolith by exec).
+    public var processIdentifier: Int32 { process.processIdentifier }
+
+    /// Ends the process if it still runs (SIGTERM).
+    public func terminate() {
+        if process.isRunning { process.terminate() }
     }
 
     /// Waits for the process to end; returns its exit status.
