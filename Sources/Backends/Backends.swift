@@ -27,14 +27,18 @@
 // kind; a frontend that breaks the ring protocol has that ring halted
 // (BlkifRingFault) until it is detached; host-side failures to open an
 // image are BlockBackendError with a one-line message; attach refusals are
-// BlkAttachError. Nothing a guest writes can trap the process: every guest
-// value is copied once, checked, and used only within the frames its
-// grants name.
+// BlkAttachError. The network backend answers a malformed packet with
+// NETIF_RSP_ERROR on each of its slots (NetTxDrop, logged rate-limited),
+// halts a queue whose frontend breaks the protocol (BackRingFault, as
+// netback's xenvif_fatal_tx_err), refuses bad connections with
+// NetAttachError and reports host TAP failures as NetDeviceError. Nothing a
+// guest writes can trap the process: every guest value is copied once,
+// checked, and used only within the frames its grants name.
 //
 // Unsafe code: GrantMapping holds the host address of a granted frame;
 // BlockBackend+Dispatch and NetBackend+Tx build iovecs from it,
 // NetBackend+Rx copies into it; BlkSyscalls, BlkImage, NetSyscalls and
 // NetTap hand pointers to the kernel. Each use states its invariant.
 //
-// Concurrency: GrantAccess and BlockBackend are Sendable with Mutex-guarded
-// state; each ring (queue) is driven by one caller at a time.
+// Concurrency: GrantAccess, BlockBackend and NetBackend are Sendable with
+// Mutex-guarded state; each ring (queue) is driven by one caller at a time.

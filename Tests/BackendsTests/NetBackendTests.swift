@@ -268,6 +268,12 @@ import XenABI
         #expect(throws: NetAttachError.queue(0, .ring("rx", .ringGrant(page: 0, .refOutOfRange(GrantRef(rawValue: 9999), limit: 2048))))) {
             try h.backend.attach(grants: h.fe.grants, rings: [.init(tx: h.tx[0].ref, rx: GrantRef(rawValue: 9999))], features: .linuxNetfront)
         }
+        // A ring whose frontend claims more requests than it holds.
+        try h.tx[0].header(Sring.Offset.reqProd, 300)
+        #expect(throws: NetAttachError.queue(0, .ring("tx", .ringIndices(reqProd: 300, rspProd: 0, size: 256)))) {
+            try h.backend.attach(grants: h.fe.grants, rings: [.init(tx: h.tx[0].ref, rx: h.rx[0].ref)], features: .linuxNetfront)
+        }
+        try h.tx[0].header(Sring.Offset.reqProd, 0)
         #expect(h.fe.grants.pinnedCount == 0, "a refused attach leaves nothing pinned")
         // And a good one afterwards works.
         try h.backend.attach(grants: h.fe.grants, rings: [.init(tx: h.tx[0].ref, rx: h.rx[0].ref)], features: .linuxNetfront)

@@ -11,6 +11,7 @@
 // /dev/urandom (it sends with sendfile(2)); the test downloads it.
 // host → guest: the test serves 1 GiB of a deterministic pattern over
 // HTTP; the guest's busybox wget stores it and sha256sum hashes it.
+// Last, netfront is unbound and bound again and the link works again.
 // (busybox nc moves 1 KiB per system call, which at today's cost per
 // guest system call makes a gigabyte take an hour; httpd and wget do not.)
 import Foundation
@@ -107,6 +108,15 @@ struct DebianNetworkTests {
                 print("state report: \(line.trimmingCharacters(in: .whitespaces))")
             }
         }
+
+        // netfront unbound and bound again: the backend closes, offers a
+        // new connection (InitWait) and connects again.
+        #expect(try value("echo vif-0 > /sys/bus/xen/drivers/vif/unbind; echo rc=$?", timeout: 120) == "rc=0")
+        #expect(try value("ls /sys/class/net | grep -c eth0") == "0")
+        #expect(try value("echo vif-0 > /sys/bus/xen/drivers/vif/bind; echo rc=$?", timeout: 120) == "rc=0")
+        let again = try console.run("sleep 2; ip addr add \(Self.guestAddress)/24 dev eth0; ip link set eth0 up; "
+                                    + "ping -c 2 -W 5 \(Self.hostAddress)", timeout: 120)
+        #expect(again.contains("2 packets received"), "after rebinding: \(again)")
 
         console.send("poweroff")
         #expect(try console.waitForExit(timeout: 120) == 0, "stderr: \(console.stderr.suffix(2000))")

@@ -86,13 +86,12 @@ public final class TapDevice: NetDevice {
     }
 
     public func closeQueues(from count: Int) {
-        let dropped: [NetFrameChannel] = channels.withLock { open in
+        // A channel closes its descriptor when released; the kernel then
+        // detaches that queue from the TAP.
+        channels.withLock { open in
             let keep = max(1, count)
-            guard open.count > keep else { return [] }
-            defer { open.removeLast(open.count - keep) }
-            return Array(open[keep...])
+            if open.count > keep { open.removeLast(open.count - keep) }
         }
-        _ = dropped // closed as they are released
     }
 
     public func setOffloads(_ offloads: NetOffloads) throws(NetDeviceError) {
