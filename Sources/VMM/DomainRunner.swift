@@ -380,6 +380,12 @@ public final class DomainRunner: DomainHost, @unchecked Sendable {
         guard pipe(&fds) == 0 else { return }
         _ = fcntl(fds[1], F_SETFL, O_NONBLOCK)
         _ = chostsys_install_report_signal(SIGUSR2, fds[1])
+        // A parent may have started us with SIGUSR2 blocked (swift-testing
+        // does); the signal must reach this thread.
+        var set = sigset_t()
+        sigemptyset(&set)
+        sigaddset(&set, SIGUSR2)
+        pthread_sigmask(SIG_UNBLOCK, &set, nil)
         let readEnd = fds[0]
         let t = Thread { [weak self] in
             var b: UInt8 = 0

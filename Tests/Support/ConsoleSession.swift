@@ -112,9 +112,11 @@ public final class ConsoleSession: @unchecked Sendable {
     /// with xenolith by exec).
     public var processIdentifier: Int32 { process.processIdentifier }
 
-    /// Ends the process if it still runs (SIGTERM).
+    /// Ends the process at once if it still runs. SIGKILL, not SIGTERM:
+    /// xenolith started from swift-testing inherits a signal mask that
+    /// blocks SIGTERM, so a SIGTERM would stay pending.
     public func terminate() {
-        if process.isRunning { process.terminate() }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
     }
 
     /// Waits for the process to end; returns its exit status.
