@@ -25,7 +25,8 @@
 // queue's TAP descriptor (frames for the guest) and a pipe the guest's
 // EVTCHNOP_send on the queue's ports writes to (the handler, on the vCPU
 // thread, only writes a byte). Lock rules: a vif's `state` and `workers`
-// belong to the xenbus thread, or to `stop` after that thread has ended.
+// are changed only by the xenbus thread, or by `stop` after that thread has
+// ended, under the vif's lock so the state report can read them.
 import Backends
 import Foundation
 import Logging
@@ -174,18 +175,52 @@ final class NetQueueWorker: Sendable {
 
 /// One virtual network interface: its TAP, its backend and, when
 /// connected, its queue workers.
-final class VIF: @unchecked Sendable {
-    // @unchecked: `state`, `workers` and `kicks` belong to the xenbus
-    // thread (and to `NetworkDevices.stop` once that thread has ended).
+final class VIF: Sendable {
     let spec: NetworkDeviceSpec
     let backend: NetBackend
     let backendPath: String
     let frontendPath: String
-    var state: XenbusState = .initialising
-    var workers: [NetQueueWorker] = []
-    /// Kicks and events of the workers of earlier connections.
-    var pastKicks: UInt64 = 0
-    var pastEvents: UInt64 = 0
+    /// Changed only by the xenbus thread (and by `NetworkDevices.stop` once
+    /// that thread has ended); the lock lets the state report read it.
+    private let live = Mutex(Live())
+
+    private struct Live {
+        var state: XenbusState = .initialising
+        var workers: [NetQueueWorker] = []
+        /// Kicks and events of the workers of earlier connections.
+        var pastKicks: UInt64 = 0
+        var pastEvents: UInt64 = 0
+    }
+
+    var state: XenbusState {
+        get { live.withLock { $0.state } }
+        set { live.withLock { $0.state = newValue } }
+    }
+
+    var workers: [NetQueueWorker] {
+        get { live.withLock { $0.workers } }
+        set { live.withLock { $0.workers = newValue } }
+    }
+
+    /// Drops the workers (stopped by the caller), keeping their counts.
+    func retireWorkers() {
+        live.withLock { l in
+            for w in l.workers {
+                l.pastKicks += w.kicks.load(ordering: .relaxed)
+                l.pastEvents += w.events.load(ordering: .relaxed)
+            }
+            l.workers = []
+        }
+    }
+
+    /// State, queues, kicks and events so far, read together.
+    var activity: (state: XenbusState, queues: Int, kicks: UInt64, events: UInt64) {
+        live.withLock { l in
+            (l.state, l.workers.count,
+             l.pastKicks + l.workers.reduce(0) { $0 + $1.kicks.load(ordering: .relaxed) },
+             l.pastEvents + l.workers.reduce(0) { $0 + $1.events.load(ordering: .relaxed) })
+        }
+    }
 
     init(spec: NetworkDeviceSpec, backend: NetBackend, domid: UInt16) {
         self.spec = spec
@@ -305,9 +340,8 @@ final class NetworkDevices: @unchecked Sendable {
     func report() -> String {
         devices.map { d in
             let c = d.backend.counters
-            let kicks = d.pastKicks + d.workers.reduce(0) { $0 + $1.kicks.load(ordering: .relaxed) }
-            let events = d.pastEvents + d.workers.reduce(0) { $0 + $1.events.load(ordering: .relaxed) }
-            return "vif \(d.spec.devid) (\(d.name), \(d.state), \(d.workers.count) queue(s)): "
+            let (state, queues, kicks, events) = d.activity
+            return "vif \(d.spec.devid) (\(d.name), state \(state), \(queues) queue(s)): "
                 + "tx \(c.txPackets) packets \(c.txBytes) bytes (\(c.txGSO) GSO, \(c.txErrors) errors), "
                 + "rx \(c.rxPackets) packets \(c.rxBytes) bytes (\(c.rxGSO) GSO, \(c.rxDropped) dropped, \(c.rxWaits) waits for buffers), "
                 + "kicks \(kicks), events \(events), process calls \(c.processCalls)"
@@ -421,12 +455,8 @@ final class NetworkDevices: @unchecked Sendable {
             domain.unbindBackend(port: w.txPort)
             if w.rxPort != w.txPort { domain.unbindBackend(port: w.rxPort) }
         }
-        for w in d.workers {
-            w.stop()
-            d.pastKicks += w.kicks.load(ordering: .relaxed)
-            d.pastEvents += w.events.load(ordering: .relaxed)
-        }
-        d.workers = []
+        for w in d.workers { w.stop() }
+        d.retireWorkers()
         d.backend.detach()
     }
 
