@@ -94,7 +94,8 @@ public final class DomainRunner: DomainHost, @unchecked Sendable {
         // kernel base pointer before the guest runs.
         let sharedInfoMFN = built.sharedInfoMFN
         let grantFirst = (Layout.xenBase + Layout.grantFrames) >> 12
-        let mmu = MMU(memory: built.memory, ramFrames: built.ramPages,
+        let mmu = MMU(memory: built.memory, ramFrames: built.ramPages, populatedFrames: built.nrPages,
+                      maxPages: built.ramPages,
                       isForeignMappable: { mfn in
                           mfn == sharedInfoMFN || (mfn >= grantFirst && mfn < grantFirst + UInt64(Layout.maxGrantFrames))
                       },
@@ -116,7 +117,7 @@ public final class DomainRunner: DomainHost, @unchecked Sendable {
             throw .setup("the xenstore page is outside guest memory: a domain builder bug")
         }
         xenstore = XenstoreService(domain: domain, storePage: storePage, logger: logger)
-        xenstore.populate(.init(name: name, uuid: uuid, memoryKiB: built.ramPages * 4,
+        xenstore.populate(.init(name: name, uuid: uuid, memoryKiB: built.nrPages * 4,
                                 maxMemoryKiB: maxMemoryKiB ?? built.ramPages * 4, vcpus: domain.vcpus.count,
                                 storePFN: built.storePFN, storePort: storePort,
                                 consolePFN: built.consolePFN, consolePort: consolePort))
