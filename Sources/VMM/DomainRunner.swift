@@ -166,6 +166,13 @@ public final class DomainRunner: DomainHost, @unchecked Sendable {
         lock.lock()
         blocked = true
         while !stopping && domain.shutdownRequest == nil {
+            if reportRequested {
+                // A blocked vCPU is out of KVM_RUN: its registers can be read now.
+                reportRequested = false
+                lock.unlock()
+                printStateReport()
+                lock.lock()
+            }
             if let poll {
                 if poll.ports.contains(where: { domain.isPending(port: $0) }) { break }
                 if let t = poll.timeout, domain.clock.now() >= t { break }
@@ -230,7 +237,7 @@ public final class DomainRunner: DomainHost, @unchecked Sendable {
                 let report = reportRequested
                 reportRequested = false
                 lock.unlock()
-                if report { FileHandle.standardError.write(Data(("xenolith: state of domain '\(domain.name)' (kill -USR2):\n" + stateReport() + "\n").utf8)) }
+                if report { printStateReport() }
                 if let r = domain.shutdownRequest { return .shutdown(r) }
                 // Inject the event-check interrupt only while guest code
                 // runs: on kvm-pvm hosts KVM_INTERRUPT does not wait for the
@@ -386,6 +393,10 @@ public final class DomainRunner: DomainHost, @unchecked Sendable {
             }
         }
         t.start()
+    }
+
+    func printStateReport() {
+        FileHandle.standardError.write(Data(("xenolith: state of domain '\(domain.name)' (kill -USR2):\n" + stateReport() + "\n").utf8))
     }
 
     /// Registers, the instruction bytes at RIP (through the current CR3),
