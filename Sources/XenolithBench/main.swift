@@ -7,7 +7,8 @@
 // state report): shim entries and exits to the host process per operation.
 //
 // Usage: xenolith-bench [--runs N] [--json FILE] [--no-qemu] [--xbench PATH]
-//                       [--guest-dir DIR] [--work DIR] [NAME...]
+//                       [--guest-dir DIR] [--guests DIR] [--work DIR] [NAME...]
+// (--guests: the built test guests, default <bin>/guests where scripts/bench builds them)
 // scripts/bench builds everything and runs this.
 import Foundation
 import XenolithTestSupport
@@ -24,6 +25,7 @@ struct Options {
     var xbench: String?
     var guestDir: String?
     var work: String?
+    var guests: String?
     var only: [String] = []
 
     static func parse(_ args: [String]) throws -> Options {
@@ -44,8 +46,9 @@ struct Options {
             case "--xbench": o.xbench = try value()
             case "--guest-dir": o.guestDir = try value()
             case "--work": o.work = try value()
+            case "--guests": o.guests = try value()
             case "-h", "--help":
-                print("usage: xenolith-bench [--runs N] [--json FILE] [--no-qemu] [--xbench PATH] [--guest-dir DIR] [--work DIR] [NAME...]")
+                print("usage: xenolith-bench [--runs N] [--json FILE] [--no-qemu] [--xbench PATH] [--guest-dir DIR] [--guests DIR] [--work DIR] [NAME...]")
                 exit(0)
             case let a where a.hasPrefix("-"): throw BenchError("unknown option \(a)")
             default: o.only.append(args[i])
@@ -146,6 +149,7 @@ struct Setup {
     var disk: String
     var work: URL
     var only: [String]
+    var benchGuest: String
 }
 
 func hostRun(_ s: Setup) throws -> [String: Figure] {
@@ -212,6 +216,23 @@ func xenolithRun(_ s: Setup) throws -> [String: Figure] {
     return figures
 }
 
+/// The hypervisor figures: the `bench` test guest (guests/bench), which
+/// prints xbench lines of its own.
+func hypervisorRun(_ s: Setup) throws -> [String: Figure] {
+    guard FileManager.default.fileExists(atPath: s.benchGuest) else {
+        throw BenchError("no test guest at \(s.benchGuest) (scripts/build-guests builds it)")
+    }
+    let cfg = s.work.appendingPathComponent("bench-guest.cfg").path
+    try "name = \"xenolith-bench-guest\"\nkernel = \"\(s.benchGuest)\"\nmemory = 64\n".write(toFile: cfg, atomically: true, encoding: .utf8)
+    let xenolith = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        .deletingLastPathComponent().appendingPathComponent("xenolith").path
+    let r = try runProcess(xenolith, ["create", "-F", cfg])
+    guard r.status == 0, r.out.contains("Test result: SUCCESS") else {
+        throw BenchError("the bench test guest failed (status \(r.status)): \(r.out.suffix(300)) \(r.err.suffix(300))")
+    }
+    return parseFigures(r.out)
+}
+
 /// QEMU/KVM with the same kernel and initramfs, where it boots; a kernel
 /// that cannot run (kvm-pvm hosts: the kernel's CPL0 code hits
 /// instructions KVM's emulator refuses) is reported, not waited for.
@@ -220,20 +241,42 @@ func qemuRun(_ s: Setup) throws -> [String: Figure] {
         .first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
         throw BenchError("qemu-system-x86_64 is not installed (scripts/setup installs qemu-system-x86)")
     }
-    let start = Date()
-    let session = try ConsoleSession(executable: URL(fileURLWithPath: qemu), arguments: [
-        "-enable-kvm", "-cpu", "host", "-m", "512", "-smp", "1", "-nographic", "-no-reboot",
-        "-kernel", s.kernel, "-initrd", s.initrd,
-        "-append", "console=ttyS0 rdinit=/xbench-init panic=-1",
-        "-drive", "file=\(s.disk),if=virtio,format=raw,cache=none",
-    ])
-    defer { if session.processIdentifier > 0 { kill(session.processIdentifier, SIGKILL) } }
+    func launch(cpu: String) throws -> (ConsoleSession, Date) {
+        let start = Date()
+        let session = try ConsoleSession(executable: URL(fileURLWithPath: qemu), arguments: [
+            "-enable-kvm", "-cpu", cpu, "-m", "512", "-smp", "1", "-nographic", "-no-reboot",
+            "-kernel", s.kernel, "-initrd", s.initrd,
+            "-append", "console=ttyS0 earlyprintk=ttyS0 rdinit=/xbench-init panic=-1",
+            "-drive", "file=\(s.disk),if=virtio,format=raw,cache=none",
+        ])
+        return (session, start)
+    }
+    func failure(_ session: ConsoleSession, _ what: String) -> BenchError {
+        kill(session.processIdentifier, SIGKILL)
+        let why = session.stderr.split(whereSeparator: \.isNewline).prefix(2).joined(separator: " / ")
+        let tail = session.transcript.replacingOccurrences(of: "\r", with: "").split(whereSeparator: \.isNewline).suffix(1).joined()
+        return BenchError("did not boot (\(what)): \(why.isEmpty ? "last output: " + tail : why)")
+    }
+    // `-cpu host` first, as asked; some KVMs refuse an MSR QEMU sets for it
+    // (IA32_ARCH_CAPABILITIES): then without that feature.
+    var (session, start) = try launch(cpu: "host")
     do {
-        try session.waitFor("XBENCH-INIT-START", timeout: 120)
+        // The kernel's first line within a minute, else it is not going to boot
+        // (its CPL0 code runs in KVM's instruction emulator on kvm-pvm hosts).
+        try session.waitFor("Linux version", timeout: 60)
     } catch {
-        let why = session.stderr.split(whereSeparator: \.isNewline).prefix(3).joined(separator: " / ")
-        let tail = session.transcript.split(whereSeparator: \.isNewline).suffix(2).joined(separator: " / ")
-        throw BenchError("did not boot: \(why.isEmpty ? tail : why)")
+        guard session.stderr.contains("failed to set MSR") else { throw failure(session, "no kernel output within 60 s") }
+        kill(session.processIdentifier, SIGKILL)
+        (session, start) = try launch(cpu: "host,-arch-capabilities")
+        do { try session.waitFor("Linux version", timeout: 60) } catch {
+            throw failure(session, "-cpu host refused an MSR; with host,-arch-capabilities no kernel output within 60 s")
+        }
+    }
+    defer { kill(session.processIdentifier, SIGKILL) }
+    do {
+        try session.waitFor("XBENCH-INIT-START", timeout: 240)
+    } catch {
+        throw failure(session, "no /init within 240 s")
     }
     var figures: [String: Figure] = [:]
     figures["launch_to_init"] = Figure(value: Date().timeIntervalSince(start), unit: "s", operations: 1)
@@ -303,7 +346,10 @@ func prepare(_ o: Options) throws -> Setup {
         try h.synchronize()
         try h.close()
     }
-    return Setup(xbench: xbench, kernel: guestDir + "/vmlinuz", initrd: initrdPath, disk: disk, work: work, only: o.only)
+    let benchGuest = o.guests.map { $0 + "/bench.elf" }
+        ?? here.appendingPathComponent("guests/bench.elf").path
+    return Setup(xbench: xbench, kernel: guestDir + "/vmlinuz", initrd: initrdPath, disk: disk, work: work, only: o.only,
+                 benchGuest: benchGuest)
 }
 
 // MARK: Report
@@ -316,7 +362,7 @@ func median(_ xs: [Double]) -> Double? {
 
 let order = ["launch_to_init", "null_syscall", "clock_gettime", "page_fault", "fork_exit", "fork_exec", "pipe_rtt",
              "mmap_munmap", "ctx_switch", "mem_bw", "disk_seq_write", "disk_seq_read", "disk_rand_read",
-             "tcp_send", "tcp_receive", "tcp_rtt"]
+             "tcp_send", "tcp_receive", "tcp_rtt", "null_hypercall", "trap_bounce", "evtchn_backend_rtt"]
 /// Rates: bigger is better, the ratio is inverted so that > 1 always means slower than the host.
 let rates: Set<String> = ["MiB/s", "IOPS", "Mbit/s"]
 
@@ -329,18 +375,20 @@ func main() -> Int32 {
     do { setup = try prepare(options) } catch {
         FileHandle.standardError.write(Data("xenolith-bench: \(error)\n".utf8)); return 1
     }
-    var runs: [String: [[String: Figure]]] = ["host": [], "xenolith": [], "qemu": []]
+    var runs: [String: [[String: Figure]]] = ["host": [], "xenolith": [], "hypervisor": [], "qemu": []]
     var failures: [String: String] = [:]
     func say(_ s: String) { FileHandle.standardError.write(Data("xenolith-bench: \(s)\n".utf8)) }
     for r in 1...options.runs {
-        for way in ["host", "xenolith", "qemu"] {
+        for way in ["host", "xenolith", "hypervisor", "qemu"] {
             if way == "qemu" && (!options.qemu || failures["qemu"] != nil) { continue }
+            if way == "hypervisor" && !options.only.isEmpty { continue }
             say("run \(r)/\(options.runs): \(way)")
             do {
                 let f: [String: Figure]
                 switch way {
                 case "host": f = try hostRun(setup)
                 case "xenolith": f = try xenolithRun(setup)
+                case "hypervisor": f = try hypervisorRun(setup)
                 default: f = try qemuRun(setup)
                 }
                 runs[way]!.append(f)
@@ -365,7 +413,7 @@ func main() -> Int32 {
                  "|---|---|---|---|---|---|---|---|---|---|"]
     var json: [[String: Any]] = []
     for name in order where name != "sync_overhead" {
-        let h = med("host", name), x = med("xenolith", name), q = med("qemu", name)
+        let h = med("host", name), x = med("xenolith", name) ?? med("hypervisor", name), q = med("qemu", name)
         guard h != nil || x != nil || q != nil else { continue }
         let unit = (h ?? x ?? q)!.unit
         var entriesPerOp = "-", exitsPerOp = "-", exitsPerSecond = "-"
@@ -395,7 +443,7 @@ func main() -> Int32 {
         }
     }
     if options.work == nil { try? FileManager.default.removeItem(at: setup.work) }
-    return failures["host"] != nil || failures["xenolith"] != nil ? 1 : 0
+    return failures["host"] != nil || failures["xenolith"] != nil || failures["hypervisor"] != nil ? 1 : 0
 }
 
 exit(main())
