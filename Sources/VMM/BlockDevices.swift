@@ -193,7 +193,10 @@ final class BlockDevices: @unchecked Sendable {
 
     /// Opens every image (read-only for `access=ro`); the error names the
     /// disk and what failed.
-    init(specs: [BlockDeviceSpec], domain: Domain, daemon: XenstoreDaemon, logger: Logger) throws(VMMError) {
+    /// `frames` is the domain's memory manager's accounting of grant
+    /// mappings (GrantAccess.swift).
+    init(specs: [BlockDeviceSpec], domain: Domain, daemon: XenstoreDaemon, frames: GrantFrameReferences?,
+         logger: Logger) throws(VMMError) {
         self.domain = domain
         self.daemon = daemon
         self.logger = logger
@@ -201,7 +204,8 @@ final class BlockDevices: @unchecked Sendable {
         self.wakeup = wakeup
         connection = daemon.connect(domid: DomID(rawValue: 0)) { wakeup.wake() }
         grants = GrantAccess(memory: domain.memory, tableBase: domain.grantFramesBase, ramPages: domain.ramPages,
-                             maxFrames: domain.maxGrantFrames, nrFrames: { [weak domain] in domain?.nrGrantFrames ?? 0 })
+                             maxFrames: domain.maxGrantFrames, frameReferences: frames,
+                             nrFrames: { [weak domain] in domain?.nrGrantFrames ?? 0 })
         var devices: [VBD] = []
         for spec in specs {
             var options = BlockBackend.Options()

@@ -13,7 +13,8 @@
 //     granted to another domain, read-only for a read, bad sector ranges, 0 and 12 segments,
 //     indirect requests with too many segments, an ungranted indirect page, a bad indirect
 //     operation and descriptor, sectors past the end and overflowing, an unknown operation, a
-//     discard past the end) and a valid indirect read as a control: each must be answered with
+//     discard past the end, a pinned page table granted writable, a frame the domain gave
+//     back) and a valid indirect read as a control: each must be answered with
 //     its id and BLKIF_RSP_ERROR (EOPNOTSUPP for the unknown operation), no guest page may
 //     change and no grant may stay mapped;
 //  5. publishes a req_prod 1000 requests past the ring: the backend must halt the ring, answer
@@ -25,6 +26,7 @@
 //     a message of exactly XENSTORE_PAYLOAD_MAX, an unknown message type, then a header over
 //     XENSTORE_PAYLOAD_MAX and a req_prod past the ring: the server reports
 //     XENSTORE_ERROR_PROTO / _RINGIDX in the page, and after a ring reconnection it serves again.
+//  7. tries to pin the (emptied) xenstore ring page as a page table, which must fail.
 // The harness (Tests/GuestTests/HostileFrontendTests.swift) then checks that both images differ
 // from what it wrote only by the two valid pages.
 // Facts: public/io/blkif.h, ring.h, xenbus.h, grant_table.h, xs_wire.h (see runtime/ABI.swift);
@@ -50,6 +52,8 @@ let controlRef: UInt32 = 23      // indirect page with one good descriptor
 let controlTargetRef: UInt32 = 24
 let xvdbWriteRef: UInt32 = 25
 let xvdbReadRef: UInt32 = 26
+let pageTableRef: UInt32 = 27    // a pinned L1 table, granted writable
+let releasedRef: UInt32 = 28     // a frame given back with XENMEM_decrease_reservation
 let ungrantedRef: UInt32 = 200   // flags 0 all along
 let pastTableRef: UInt32 = 4096  // one frame set up: 512 entries
 
@@ -82,12 +86,15 @@ struct Pages {
     var controlTarget = Page(va: 0)
     var xvdbWrite = Page(va: 0)
     var xvdbRead = Page(va: 0)
+    var pageTable = Page(va: 0)
+    var released = Page(va: 0)
 
     mutating func allocate() {
         write = Memory.allocatePage(); read = Memory.allocatePage(); victim = Memory.allocatePage()
         readonly = Memory.allocatePage(); foreign = Memory.allocatePage(); tooMany = Memory.allocatePage()
         badDescriptor = Memory.allocatePage(); control = Memory.allocatePage()
         controlTarget = Memory.allocatePage(); xvdbWrite = Memory.allocatePage(); xvdbRead = Memory.allocatePage()
+        pageTable = Memory.allocatePage(); released = Memory.allocatePage()
     }
 }
 nonisolated(unsafe) var pages = Pages()
@@ -162,8 +169,32 @@ func testMain() {
                      target: xvdbReadRef, targetPage: pages.xvdbRead, name: "xvdb")
     reconnectAfterOverflow(&xvda)
 
+    storeRingIsNotAPageTable()
     xenstoreQuotas()
     xenstoreProtocol()
+}
+
+// MARK: - Shared rings
+
+/// The host writes the xenstore ring for the domain's life (in Xen, xenstored keeps it mapped
+/// writable: a PGT_writable_page reference), so the guest must not be able to pin it as a page
+/// table: the host would then write reply bytes the guest chooses (a node's value) into a
+/// validated table. The ring is idle, so it is emptied at index 0 and everything else cleared
+/// first, which makes every entry not present: only the page's type can refuse the pin.
+func storeRingIsNotAPageTable() {
+    let ring = Xenstore.ring, mfn = StartInfo.storeMFN
+    let features = Xenstore.field(XS.serverFeaturesOffset)
+    for i in UInt64(0)..<512 { Volatile.store64(ring + i * 8, 0) }
+    let readonly = HYPERVISOR.updateVAMapping(ring, mfn << 12 | PTE.present | PTE.accessed, UVMF.invlpg)
+    let pinned = Memory.mmuext(MMUExtOp.pinL1Table, mfn)
+    if pinned == 0 { _ = Memory.mmuext(MMUExtOp.unpinTable, mfn) }
+    let writable = HYPERVISOR.updateVAMapping(ring, mfn << 12 | PTE.kernelData, UVMF.invlpg)
+    if writable != 0 { testError("cannot map the xenstore ring writable again") }
+    Xenstore.setField(XS.serverFeaturesOffset, features)
+    printf("pinning the emptied xenstore ring page as an L1 table: %d\n", pinned)
+    check(readonly == 0, "remapping the xenstore ring read-only returned %d", readonly)
+    check(pinned < 0, "MMUEXT_PIN_L1_TABLE of the xenstore ring page returned %d", pinned)
+    check(simple(XS.read, "domid") == XS.read, "read domid after the pin attempt: %s", Xenstore.replyText)
 }
 
 // MARK: - Handshake
@@ -233,6 +264,24 @@ func grantDataPages(_ f: Blkfront) {
     GrantTable.grant(controlTargetRef, domid: be, mfn: pages.controlTarget.mfn)
     GrantTable.grant(xvdbWriteRef, domid: be, mfn: pages.xvdbWrite.mfn, readonly: true)
     GrantTable.grant(xvdbReadRef, domid: be, mfn: pages.xvdbRead.mfn)
+    // A page table: empty, mapped read-only, pinned as an L1. Xen maps a grant writable only
+    // with a PGT_writable_page type reference, which a page table cannot have.
+    if check(Memory.setWritable(pages.pageTable, false) == 0, "remapping the L1 page read-only failed"),
+       check(Memory.mmuext(MMUExtOp.pinL1Table, pages.pageTable.mfn) == 0, "MMUEXT_PIN_L1_TABLE failed") {
+        GrantTable.grant(pageTableRef, domid: be, mfn: pages.pageTable.mfn)
+    }
+    // A frame the domain gave back: Xen refuses to map a page the granter does not own.
+    let releasedMFN = pages.released.mfn
+    var extent = releasedMFN
+    let unmapped = HYPERVISOR.updateVAMapping(pages.released.va, 0, UVMF.invlpg)
+    let freed = withUnsafeMutablePointer(to: &extent) { list -> Int in
+        var reservation = XenMemoryReservation(extentStart: va(list), nrExtents: 1)
+        reservation.domid = DomID.selfID
+        return HYPERVISOR.memoryOp(XenMem.decreaseReservation, &reservation)
+    }
+    if check(unmapped == 0 && freed == 1, "giving a frame back: unmap %d, decrease_reservation %d", unmapped, freed) {
+        GrantTable.grant(releasedRef, domid: be, mfn: releasedMFN)
+    }
     for i in 0..<257 { Blkfront.descriptor(pages.tooMany, i, gref: victimRef) }
     Blkfront.descriptor(pages.badDescriptor, 0, gref: victimRef)
     Blkfront.descriptor(pages.badDescriptor, 1, gref: victimRef, first: 0, last: 9)
@@ -381,6 +430,12 @@ func hostileCase(_ i: Int, build: Bool, _ f: inout Blkfront) -> HostileCase? {
         }
         return HostileCase(name: "discard past the end of the disk", op: Blkif.opDiscard, status: error)
     case 19:
+        direct(Blkif.opRead, sector: 0, gref: pageTableRef)
+        return HostileCase(name: "read into a pinned page table granted writable", op: Blkif.opRead, status: error)
+    case 20:
+        direct(Blkif.opRead, sector: 0, gref: releasedRef)
+        return HostileCase(name: "read into a frame the domain gave back", op: Blkif.opRead, status: error)
+    case 21:
         indirect(Blkif.opRead, segments: 1, ref: controlRef, sector: xvdaSector)
         return HostileCase(name: "control: a valid indirect read", op: Blkif.opRead, status: Blkif.rspOkay)
     default:
@@ -406,8 +461,12 @@ func hostileBatch(_ f: inout Blkfront) {
     untouched(pages.victim, "the target of refused reads")
     untouched(pages.readonly, "the read-only grant")
     untouched(pages.foreign, "the page granted to domain 7")
+    for k in UInt64(0)..<512 where Volatile.load64(pages.pageTable.va + k * 8) != 0 {
+        check(false, "hostile batch: the pinned L1 table has entry %u = %x", k, Volatile.load64(pages.pageTable.va + k * 8))
+        break
+    }
     checkPattern(pages.controlTarget, seed: xvdaWriteSeed, "control indirect read")
-    for ref in writeRef...xvdbReadRef where GrantTable.flags(ref) & (GTF.reading | GTF.writing) != 0 {
+    for ref in writeRef...releasedRef where GrantTable.flags(ref) & (GTF.reading | GTF.writing) != 0 {
         check(false, "hostile batch: grant %u still mapped (flags %x)", ref, GrantTable.flags(ref))
     }
     check(GrantTable.flags(f.ringRef) & GTF.writing != 0, "the ring grant is not mapped while connected (flags %x)",
