@@ -20,11 +20,12 @@
 //  5. publishes a req_prod 1000 requests past the ring: the backend must halt the ring, answer
 //     nothing and close the device (Closing, `error` node, ring grant released), while xvdb
 //     keeps working (a write of a known page at sector 128, read back); then xvda reconnects
-//     through Closed/InitWait and its data is still there;
+//     through Closed/InitWait (five more overflows and reconnections follow) and its data is
+//     still there;
 //  6. abuses xenstore: nodes, node size, watches, transactions and outstanding requests up to
 //     their quotas (each refusal is the xs_wire.h error string, and the store works afterwards),
 //     a message of exactly XENSTORE_PAYLOAD_MAX, an unknown message type, then a header over
-//     XENSTORE_PAYLOAD_MAX and a req_prod past the ring: the server reports
+//     XENSTORE_PAYLOAD_MAX (20 times), a req_prod and an rsp_cons past the ring: the server reports
 //     XENSTORE_ERROR_PROTO / _RINGIDX in the page, and after a ring reconnection it serves again.
 //  7. tries to pin the (emptied) xenstore ring page as a page table, which must fail.
 // The harness (Tests/GuestTests/HostileFrontendTests.swift) then checks that both images differ
@@ -511,6 +512,16 @@ func reconnectAfterOverflow(_ f: inout Blkfront) {
     f.switchState(XenbusState.closed, expect: XenbusState.closed)
     f.switchState(XenbusState.initialising, expect: XenbusState.initWait)
     guard check(f.connect(), "xvda did not reconnect after the ring overflow") else { return }
+    // Again and again: the host must not log each one.
+    for round in 0..<5 {
+        Volatile.store32(f.ring.va + Blkif.reqProdOffset, Volatile.load32(f.ring.va + Blkif.rspProdOffset) &+ 100)
+        _ = Evtchn.send(f.port)
+        guard check(f.awaitBackendState(XenbusState.closing) == XenbusState.closing,
+                    "ring overflow round %u: the backend did not close the device", round),
+              f.switchState(XenbusState.closed, expect: XenbusState.closed),
+              f.switchState(XenbusState.initialising, expect: XenbusState.initWait),
+              check(f.connect(), "xvda did not reconnect after overflow round %u", round) else { return }
+    }
     pages.read.fill(0)
     if let status = readPage(&f, id: 5, sector: xvdaSector, into: readRef),
        check(status == Blkif.rspOkay, "xvda: read after reconnecting answered %d", status) {
@@ -650,15 +661,21 @@ func outstandingQuota() {
         }
         if k == 0 { first = id }
     }
-    // Let the server do what it will, without reading anything.
-    let until = Time.now() + 200 * Time.nsPerMillisecond
-    while Time.now() < until {
+    // Let the server do what it will, without reading anything: until req_cons has not moved
+    // for 100 ms (at most 2 s).
+    let deadline = Time.now() + 2 * Time.nsPerSecond
+    var last = Xenstore.field(XS.reqConsOffset)
+    var stableSince = Time.now()
+    while Time.now() < deadline && Time.now() - stableSince < 100 * Time.nsPerMillisecond {
         Events.clearPending(Xenstore.port)
-        Evtchn.poll(Xenstore.port, until: until)
+        Evtchn.poll(Xenstore.port, until: Time.now() + 10 * Time.nsPerMillisecond)
+        let now = Xenstore.field(XS.reqConsOffset)
+        if now != last { last = now; stableSince = Time.now() }
     }
     let consumed = (Xenstore.field(XS.reqConsOffset) &- start) / 23
     printf("outstanding: the server read %u of %u requests with its reply ring full\n", consumed, count)
     check(consumed < count, "outstanding quota: the server read all %u requests without any reply read", consumed)
+    check(consumed > 0, "outstanding quota: the server read none of the requests in 2 s")
     for k in 0..<count {
         let type = Xenstore.awaitReply(first &+ k)
         if !check(type == XS.read && Xenstore.replyLength == 200, "outstanding: reply %u: type %u, %u bytes",
@@ -687,14 +704,18 @@ func xenstoreProtocol() {
         printf("the server offers no error field or no reconnection: protocol violations not tested\n")
         return
     }
-    // A header announcing more than XENSTORE_PAYLOAD_MAX.
-    check(Xenstore.postHeader(type: XS.read, length: UInt32(XS.payloadMax) + 1), "could not send the oversized header")
-    var e = awaitRingError()
-    check(e == XS.errorProto, "oversized message: ring error %u, expected 3 (XENSTORE_ERROR_PROTO)", e)
-    check(!Xenstore.hasInput, "oversized message: the server replied")
-    // Kicking a stopped ring must not make the server do (or log) anything.
-    for _ in 0..<50 { Xenstore.kick() }
-    check(Xenstore.reconnect(), "ring reconnection after XENSTORE_ERROR_PROTO did not complete")
+    // A header announcing more than XENSTORE_PAYLOAD_MAX, 20 times (the host must not log each).
+    var e: UInt32 = 0
+    for round in 0..<20 {
+        guard check(Xenstore.postHeader(type: XS.read, length: UInt32(XS.payloadMax) + 1),
+                    "could not send the oversized header (round %u)", round) else { return }
+        e = awaitRingError()
+        guard check(e == XS.errorProto, "oversized message: ring error %u, expected 3 (XENSTORE_ERROR_PROTO)", e),
+              check(!Xenstore.hasInput, "oversized message: the server replied") else { return }
+        // Kicking a stopped ring must not make the server do (or log) anything.
+        if round == 0 { for _ in 0..<50 { Xenstore.kick() } }
+        guard check(Xenstore.reconnect(), "ring reconnection after XENSTORE_ERROR_PROTO did not complete") else { return }
+    }
     check(Xenstore.field(XS.errorOffset) == XS.errorNone && Xenstore.field(XS.reqProdOffset) == 0
             && Xenstore.field(XS.rspConsOffset) == 0, "reconnection left error %u req_prod %u rsp_cons %u",
           Xenstore.field(XS.errorOffset), Xenstore.field(XS.reqProdOffset), Xenstore.field(XS.rspConsOffset))
@@ -707,5 +728,15 @@ func xenstoreProtocol() {
     check(e == XS.errorRingidx, "req_prod past the ring: ring error %u, expected 2 (XENSTORE_ERROR_RINGIDX)", e)
     check(Xenstore.reconnect(), "ring reconnection after XENSTORE_ERROR_RINGIDX did not complete")
     check(simple(XS.read, "domid") == XS.read, "read domid after the second reconnection: %s", Xenstore.replyText)
-    printf("xenstore: protocol errors reported, ring reconnected twice\n")
+
+    // rsp_cons past the ring: noticed when the server next writes a reply.
+    Xenstore.setField(XS.rspConsOffset, Xenstore.field(XS.rspProdOffset) &- 3000)
+    var r = XSRequest(XS.read)
+    r.append("domid"); r.nul()
+    check(Xenstore.post(r) != nil, "could not send a request with rsp_cons past the ring")
+    e = awaitRingError()
+    check(e == XS.errorRingidx, "rsp_cons past the ring: ring error %u, expected 2 (XENSTORE_ERROR_RINGIDX)", e)
+    check(Xenstore.reconnect(), "ring reconnection after a bad rsp_cons did not complete")
+    check(simple(XS.read, "domid") == XS.read, "read domid after the third reconnection: %s", Xenstore.replyText)
+    printf("xenstore: protocol errors reported, ring reconnected three times\n")
 }
