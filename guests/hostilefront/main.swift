@@ -22,12 +22,12 @@
 //     keeps working (a write of a known page at sector 128, read back); then xvda reconnects
 //     through Closed/InitWait (five more overflows and reconnections follow) and its data is
 //     still there;
-//  6. abuses xenstore: nodes, node size, watches, transactions and outstanding requests up to
+//  6. tries to pin the (emptied) xenstore ring page as a page table, which must fail;
+//  7. abuses xenstore: nodes, node size, watches, transactions and outstanding requests up to
 //     their quotas (each refusal is the xs_wire.h error string, and the store works afterwards),
 //     a message of exactly XENSTORE_PAYLOAD_MAX, an unknown message type, then a header over
 //     XENSTORE_PAYLOAD_MAX (20 times), a req_prod and an rsp_cons past the ring: the server reports
 //     XENSTORE_ERROR_PROTO / _RINGIDX in the page, and after a ring reconnection it serves again.
-//  7. tries to pin the (emptied) xenstore ring page as a page table, which must fail.
 // The harness (Tests/GuestTests/HostileFrontendTests.swift) then checks that both images differ
 // from what it wrote only by the two valid pages.
 // Facts: public/io/blkif.h, ring.h, xenbus.h, grant_table.h, xs_wire.h (see runtime/ABI.swift);
