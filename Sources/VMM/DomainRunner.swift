@@ -1,6 +1,7 @@
 // VMM: one running domain. Creates the KVM VM from a built domain, runs one
 // thread per vCPU blocked in KVM_RUN, and turns shim exits into Platform
 // calls (STYLE.md §6: exit dispatch is a function of the exit).
+import Backends
 import CHostSys
 import CKVM
 import DomainBuilder
@@ -112,6 +113,17 @@ public final class DomainRunner: DomainHost, @unchecked Sendable {
         } catch {
             throw .setup("the initial page tables do not validate (\(error)): a domain builder bug")
         }
+        // The console and xenstore services write their rings for the
+        // domain's life, as xenconsoled and xenstored keep them mapped
+        // writable in Xen: hold a writable reference on each, so the guest
+        // can never make one a page table (MMU+HostMapping.swift).
+        for (ring, what) in [(built.consolePFN, "console"), (built.storePFN, "xenstore")] {
+            do {
+                try mmu.getHostMapping(mfn: ring, writable: true)
+            } catch {
+                throw .setup("the \(what) ring frame 0x\(String(ring, radix: 16)) cannot be mapped writable (\(error.rawValue)): a domain builder bug")
+            }
+        }
         domain.mmuHook = hooks
         guard let storePage = built.memory.pointer(built.storePFN << 12, 4096) else {
             throw .setup("the xenstore page is outside guest memory: a domain builder bug")
@@ -121,7 +133,18 @@ public final class DomainRunner: DomainHost, @unchecked Sendable {
                                 maxMemoryKiB: maxMemoryKiB ?? built.ramPages * 4, vcpus: domain.vcpus.count,
                                 storePFN: built.storePFN, storePort: storePort,
                                 consolePFN: built.consolePFN, consolePort: consolePort))
-        blockDevices = try BlockDevices(specs: disks, domain: domain, daemon: xenstore.daemon, logger: logger)
+        let frames = GrantFrameReferences(
+            get: { frame, writable in
+                do throws(XenErrno) {
+                    try mmu.getHostMapping(mfn: frame, writable: writable)
+                    return nil
+                } catch {
+                    return error == .EPERM ? .notOwned : .typed
+                }
+            },
+            put: { frame, writable in mmu.putHostMapping(mfn: frame, writable: writable) })
+        blockDevices = try BlockDevices(specs: disks, domain: domain, daemon: xenstore.daemon, frames: frames,
+                                        logger: logger)
         blockDevices.publish()
         let service = xenstore
         domain.storeNotify = { service.notify() }

@@ -32,6 +32,9 @@ struct Dom0Xenstore: Sendable {
     /// Drops the queued watch events (the caller re-reads what it watches).
     func discardEvents() { _ = daemon.takeEvents(for: connection) }
 
+    /// Takes the queued watch events (XS_WATCH_EVENT messages: path, token).
+    func takeEvents() -> [XSMessage] { daemon.takeEvents(for: connection) }
+
     /// The node's value, or nil when it is missing or unreadable.
     func read(_ path: String) -> String? {
         guard let reply = daemon.handle(XSMessage(type: .read, strings: [path]), from: connection),

@@ -141,7 +141,9 @@ final class XenstoreService: @unchecked Sendable {
                 rounds += 1
             }
             if activity.more { notify() }
-            if let e = activity.error { logger.warning("xenstore ring of domain \(domain.domid): \(e)") }
+            // A stopped ring is logged once, by RingTransport when it stops;
+            // `activity.error` repeats it on every later kick, which the
+            // guest controls, so it is not logged here.
             if activity.notify { domain.raise(port: domain.storePort) }
         }
     }
