@@ -74,7 +74,9 @@ struct DebianConsoleTests {
     static let name = "debian-console"
 
     /// A socket channel and a pty channel: both carry a line each way, the
-    /// xenstore tree shows them Connected (and console 0 as libxl writes it).
+    /// socket one again after hvc_xen's driver is unbound and bound (the
+    /// xenbus reset), and the xenstore tree shows them Connected (and
+    /// console 0 as libxl writes it).
     @Test func channelsOverSocketAndPty() throws {
         let sockets = FileManager.default.temporaryDirectory.appendingPathComponent("xc-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: sockets, withIntermediateDirectories: true)
@@ -106,6 +108,38 @@ struct DebianConsoleTests {
         client.send("hello-from-host\n")
         let got = try console.run("head -n 1 <&3", timeout: 60)
         #expect(got.contains("hello-from-host"), "guest read: \(got)")
+
+        // Reset and reconnect: unbinding hvc_xen's driver from console-1
+        // closes the frontend (the backend follows to Closed); binding it
+        // again connects a fresh ring, while the host client stays connected.
+        let xenstoreRead = FileManager.default.isExecutableFile(atPath: "/usr/bin/xenstore-read")
+        func backendState(_ devid: Int) throws -> String {
+            try runTool("/usr/bin/xenstore-read", ["/local/domain/0/backend/console/1/\(devid)/state"],
+                        environment: ["XENSTORED_PATH": DebianGuestTests.socketPath(Self.name)])
+                .trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        func waitForBackendState(_ state: String) throws -> Bool {
+            guard xenstoreRead else { return true }
+            let deadline = Date().addingTimeInterval(60)
+            while Date() < deadline {
+                if try backendState(1) == state { return true }
+                usleep(200_000)
+            }
+            return false
+        }
+        let unbound = try console.run("exec 3>&-; echo console-1 > /sys/bus/xen/drivers/xenconsole/unbind; echo rc=$?", timeout: 60)
+        #expect(unbound.contains("rc=0"), "unbind: \(unbound)")
+        #expect(try waitForBackendState("6"), "the backend did not close")
+        let bound = try console.run("echo console-1 > /sys/bus/xen/drivers/xenconsole/bind; echo rc=$?", timeout: 60)
+        #expect(bound.contains("rc=0"), "bind: \(bound)")
+        #expect(try waitForBackendState("4"), "the backend did not reconnect")
+        let again = try console.run("i=0; while [ $i -lt 100 ] && ! stty -F /dev/hvc1 >/dev/null 2>&1; do sleep 0.1; i=$((i+1)); done; "
+                                    + "exec 3<>/dev/hvc1; stty raw -echo <&3; echo after-rebind >&3; echo sent=$?", timeout: 60)
+        #expect(again.contains("sent=0"), "guest: \(again)")
+        #expect(client.readLine() == "after-rebind\n")
+        client.send("again-from-host\n")
+        let gotAgain = try console.run("head -n 1 <&3", timeout: 60)
+        #expect(gotAgain.contains("again-from-host"), "guest read: \(gotAgain)")
 
         // The pty channel: xenolith names its slave on stderr and in the
         // frontend's `tty` node.
