@@ -160,6 +160,42 @@ final class SocketDirectory {
         #expect(client.receive(count: 16) == Array(text.utf8.prefix(16)))
     }
 
+    /// A connected client that does not read: once the socket and the
+    /// buffer are full the ring is left full (the guest waits); nothing is
+    /// dropped, and everything arrives in order when the client reads.
+    @Test func aConnectedClientLosesNothingAndTheGuestWaits() throws {
+        let dir = try SocketDirectory()
+        var options = ConsoleBackend.Options()
+        options.bufferLimit = 4096
+        let h = try ConsoleHarness(.socket(path: dir.socket()), options: options)
+        let client = try SocketClient(path: dir.socket())
+        try h.guestWrites("!")
+        #expect(client.receive(count: 1) == Array("!".utf8))    // accepted
+        func pattern(_ i: Int) -> UInt8 { UInt8(truncatingIfNeeded: i &* 31 &+ i >> 11) }
+        var written = 0
+        var stalled = false
+        for _ in 0..<4000 {
+            let pending = try h.guest.index(XenconsInterface.Offset.outProd) &- h.guest.index(XenconsInterface.Offset.outCons)
+            if pending == 0 {
+                try h.guest.write((written ..< written + 2048).map(pattern))
+                written += 2048
+                h.backend.kick()
+                continue
+            }
+            // Still full after a while: the backend holds back.
+            let drained = eventually(0.3) {
+                (try? h.guest.index(XenconsInterface.Offset.outCons)) == (try? h.guest.index(XenconsInterface.Offset.outProd))
+            }
+            if !drained { stalled = true; break }
+        }
+        #expect(stalled, "wrote \(written) bytes without the backend holding back")
+        #expect(h.backend.counters.droppedOut == 0)
+        let got = client.receive(count: written)
+        #expect(got.count == written)
+        #expect(got == (0..<written).map(pattern))
+        #expect(try h.guest.index(XenconsInterface.Offset.outCons) == UInt32(truncatingIfNeeded: 1 + written))
+    }
+
     @Test func aSecondClientWaitsForTheFirstToLeave() throws {
         let dir = try SocketDirectory()
         let h = try ConsoleHarness(.socket(path: dir.socket()))
