@@ -95,7 +95,8 @@ public final class DomainRunner: DomainHost, @unchecked Sendable {
         // kernel base pointer before the guest runs.
         let sharedInfoMFN = built.sharedInfoMFN
         let grantFirst = (Layout.xenBase + Layout.grantFrames) >> 12
-        let mmu = MMU(memory: built.memory, ramFrames: built.ramPages,
+        let mmu = MMU(memory: built.memory, ramFrames: built.ramPages, populatedFrames: built.nrPages,
+                      maxPages: built.ramPages,
                       isForeignMappable: { mfn in
                           mfn == sharedInfoMFN || (mfn >= grantFirst && mfn < grantFirst + UInt64(Layout.maxGrantFrames))
                       },
@@ -117,7 +118,7 @@ public final class DomainRunner: DomainHost, @unchecked Sendable {
             throw .setup("the xenstore page is outside guest memory: a domain builder bug")
         }
         xenstore = XenstoreService(domain: domain, storePage: storePage, logger: logger)
-        xenstore.populate(.init(name: name, uuid: uuid, memoryKiB: built.ramPages * 4,
+        xenstore.populate(.init(name: name, uuid: uuid, memoryKiB: built.nrPages * 4,
                                 maxMemoryKiB: maxMemoryKiB ?? built.ramPages * 4, vcpus: domain.vcpus.count,
                                 storePFN: built.storePFN, storePort: storePort))
         blockDevices = try BlockDevices(specs: disks, domain: domain, daemon: xenstore.daemon, logger: logger)
@@ -172,6 +173,13 @@ public final class DomainRunner: DomainHost, @unchecked Sendable {
         lock.lock()
         blocked = true
         while !stopping && domain.shutdownRequest == nil {
+            if reportRequested {
+                // A blocked vCPU is out of KVM_RUN: its registers can be read now.
+                reportRequested = false
+                lock.unlock()
+                printStateReport()
+                lock.lock()
+            }
             if let poll {
                 if poll.ports.contains(where: { domain.isPending(port: $0) }) { break }
                 if let t = poll.timeout, domain.clock.now() >= t { break }
@@ -238,7 +246,7 @@ public final class DomainRunner: DomainHost, @unchecked Sendable {
                 let report = reportRequested
                 reportRequested = false
                 lock.unlock()
-                if report { FileHandle.standardError.write(Data(("xenolith: state of domain '\(domain.name)' (kill -USR2):\n" + stateReport() + "\n").utf8)) }
+                if report { printStateReport() }
                 if let r = domain.shutdownRequest { return .shutdown(r) }
                 // Inject the event-check interrupt only while guest code
                 // runs: on kvm-pvm hosts KVM_INTERRUPT does not wait for the
@@ -394,6 +402,10 @@ public final class DomainRunner: DomainHost, @unchecked Sendable {
             }
         }
         t.start()
+    }
+
+    func printStateReport() {
+        FileHandle.standardError.write(Data(("xenolith: state of domain '\(domain.name)' (kill -USR2):\n" + stateReport() + "\n").utf8))
     }
 
     /// Registers, the instruction bytes at RIP (through the current CR3),

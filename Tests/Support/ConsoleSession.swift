@@ -20,12 +20,18 @@ public final class ConsoleSession: @unchecked Sendable {
     }
 
     /// Starts `xenolith create -F -c` with `arguments` (config and overrides).
-    public init(arguments: [String]) throws {
+    public convenience init(arguments: [String]) throws {
         guard let executable = XenolithProcess.executable else {
             throw XenolithProcess.Failure("the xenolith executable is not next to the test bundle; build it first")
         }
+        try self.init(executable: executable, arguments: ["create", "-F", "-c"] + arguments)
+    }
+
+    /// Starts any program whose stdin/stdout is a guest console (QEMU's
+    /// `-nographic` serial console, say).
+    public init(executable: URL, arguments: [String]) throws {
         process.executableURL = executable
-        process.arguments = ["create", "-F", "-c"] + arguments
+        process.arguments = arguments
         process.standardInput = input
         process.standardOutput = output
         process.standardError = errors
@@ -45,6 +51,9 @@ public final class ConsoleSession: @unchecked Sendable {
         }
         try process.run()
     }
+
+    /// The process's id (for signals such as xenolith's SIGUSR2 report).
+    public var processIdentifier: Int32 { process.processIdentifier }
 
     /// Everything the guest printed so far.
     public var transcript: String {
