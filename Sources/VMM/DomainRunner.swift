@@ -65,10 +65,11 @@ public final class DomainRunner: DomainHost, @unchecked Sendable {
 
     let xenstore: XenstoreService
     let blockDevices: BlockDevices
+    let consoleDevices: ConsoleDevices
 
     public init(built: BuiltDomain, name: String, consolePort: UInt32, storePort: UInt32,
                 uuid: String = UUID().uuidString.lowercased(), maxMemoryKiB: UInt64? = nil,
-                disks: [BlockDeviceSpec] = [], logger: Logger, trace: Set<String>, console: @escaping @Sendable ([UInt8]) -> Void) throws(VMMError) {
+                disks: [BlockDeviceSpec] = [], channels: [ConsoleChannelSpec] = [], logger: Logger, trace: Set<String>, console: @escaping @Sendable ([UInt8]) -> Void) throws(VMMError) {
         self.built = built
         self.logger = logger
         self.consoleSink = console
@@ -131,8 +132,7 @@ public final class DomainRunner: DomainHost, @unchecked Sendable {
         xenstore = XenstoreService(domain: domain, storePage: storePage, logger: logger)
         xenstore.populate(.init(name: name, uuid: uuid, memoryKiB: built.nrPages * 4,
                                 maxMemoryKiB: maxMemoryKiB ?? built.ramPages * 4, vcpus: domain.vcpus.count,
-                                storePFN: built.storePFN, storePort: storePort,
-                                consolePFN: built.consolePFN, consolePort: consolePort))
+                                storePFN: built.storePFN, storePort: storePort))
         let frames = GrantFrameReferences(
             get: { frame, writable in
                 do throws(XenErrno) {
@@ -146,11 +146,18 @@ public final class DomainRunner: DomainHost, @unchecked Sendable {
         blockDevices = try BlockDevices(specs: disks, domain: domain, daemon: xenstore.daemon, frames: frames,
                                         logger: logger)
         blockDevices.publish()
+        consoleDevices = try ConsoleDevices(channels: channels, domain: domain, daemon: xenstore.daemon,
+                                            grants: blockDevices.grants, primaryRingMFN: built.consolePFN,
+                                            primaryPort: consolePort, logger: logger)
+        consoleDevices.publish()
         let service = xenstore
         domain.storeNotify = { service.notify() }
         domain.host = self
         domain.blockHook = { [weak self] v, poll in self?.block(v, poll: poll) }
     }
+
+    /// Each `connection=pty` channel's name and pty slave.
+    public var channelPTYs: [(name: String, path: String)] { consoleDevices.ptys }
 
     // MARK: DomainHost
 
@@ -217,8 +224,10 @@ public final class DomainRunner: DomainHost, @unchecked Sendable {
         timer.start()
         xenstore.start(socketPath: XenstoreSocketServer.defaultPath(domainName: domain.name))
         blockDevices.start()
+        consoleDevices.start()
         startReportListener()
         defer {
+            consoleDevices.stop()
             blockDevices.stop()
             xenstore.stop()
             lock.lock(); stopping = true; lock.broadcast(); lock.unlock()

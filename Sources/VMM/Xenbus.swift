@@ -51,6 +51,14 @@ struct Dom0Xenstore: Sendable {
         check(daemon.handle(XSMessage(type: .write, payload: payload), from: connection), "write \(path)")
     }
 
+    /// Writes `path` and gives it permissions `perms` (libxl's
+    /// `libxl__xs_writev_perms`): for a node that must not inherit its
+    /// directory's.
+    func write(_ path: String, _ value: String, perms: [String]) {
+        write(path, value)
+        request(.setPerms, [path] + perms)
+    }
+
     /// Makes `path` with permissions `perms` (xs_wire.h's "n0", "r1", ...).
     func mkdir(_ path: String, perms: [String]) {
         request(.mkdir, [path])
