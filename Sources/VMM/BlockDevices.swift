@@ -14,8 +14,23 @@
 // the backend starts in InitWait with its transport parameters published;
 // frontend Initialised or Connected → read the ring references and event
 // channels, attach, bind the ports, publish the device nodes, Connected;
-// frontend Closing or Closed → unbind, detach, Closed; frontend
-// Initialising while we are Closed (blkfront reloaded) → InitWait again.
+// frontend Closing → Closing (the frontend finishes its close when it sees
+// that: at shutdown Linux's xenbus reacts to nothing else, and waits 5 s
+// for it); frontend Closed → unbind, detach, Closed; frontend Initialising
+// while we are Closed → InitWait again (a frontend that resets itself).
+//
+// Beyond blkback: a Linux blkfront that is unbound or unloaded and bound
+// again does not go back to Initialising. Its xenbus device keeps the
+// Closed state, and from Closed blkfront reconnects only when it sees the
+// backend Connected (`blkback_changed`: a fresh ring, Initialised, then it
+// reads the device nodes; under Xen such a disk stays gone until the
+// toolstack unplugs and replugs it). So after a close the frontend asked
+// for, once its driver has let go of the device and bound it again (Linux's
+// xenbus watches the backend's state node exactly while a driver is bound;
+// the daemon tells us when such a watch comes or goes), the backend offers
+// the device again: device nodes, then Connected with no ring attached; the
+// frontend's new ring is attached when it reports Initialised. A close we
+// started (a failed connect) is not offered again.
 //
 // Threads: one xenbus thread per domain, woken by watch events on a dom0
 // connection to the domain's xenstore; one worker per connected ring, woken
@@ -139,8 +154,18 @@ final class VBD: @unchecked Sendable {
     let backend: BlockBackend
     let backendPath: String
     let frontendPath: String
+    /// The state published in the backend's `state` node.
     var state: XenbusState = .initialising
     var workers: [RingWorker] = []
+    /// We switched to Closing ourselves (a failed connect).
+    var closedByBackend = false
+    /// The frontend closed the device and has not reconnected since.
+    var awaitingRebind = false
+    /// While awaiting a rebind, the frontend's driver let go of the device.
+    var frontendUnbound = false
+
+    /// Whether the rings are attached (`connect` ran and was not undone).
+    var attached: Bool { !workers.isEmpty }
 
     init(spec: BlockDeviceSpec, backend: BlockBackend, domid: UInt16) {
         self.spec = spec
@@ -220,6 +245,7 @@ final class BlockDevices: @unchecked Sendable {
                 write("\(fe)/\(k)", v)
             }
             request(.watch, ["\(fe)/state", "vbd-\(d.spec.devid)"])
+            daemon.notifyWatchChanges(on: "\(be)/state", to: connection)
         }
     }
 
@@ -231,7 +257,10 @@ final class BlockDevices: @unchecked Sendable {
         thread = WorkerThread(name: "xenbus-vbd") { [self] in
             while wakeup.wait() {
                 _ = daemon.takeEvents(for: connection)
-                for d in devices { frontendChanged(d) }
+                for d in devices {
+                    frontendChanged(d)
+                    offerAgainIfRebound(d)
+                }
             }
         }
     }
@@ -257,33 +286,60 @@ final class BlockDevices: @unchecked Sendable {
         guard let text = read("\(d.frontendPath)/state"), let raw = Int(text) else { return }
         switch XenbusState(rawValue: raw) {
         case .initialising:
-            // blkfront was unbound and bound again: offer a new connection.
+            // The frontend reset itself: offer a new connection.
             if d.state == .closed || d.state == .connected {
                 disconnect(d)
+                d.closedByBackend = false
+                d.awaitingRebind = false
                 setState(d, .initWait)
             }
         case .initialised, .connected:
             // Two watch events in close succession must not connect twice.
-            guard d.state != .connected else { return }
+            guard !d.attached else { return }
             do {
                 try connect(d)
+                d.awaitingRebind = false
             } catch {
                 logger.error("disk '\(d.spec.vdev)' of domain \(domain.domid): \(error)")
                 write("\(d.backendPath)/error", "\(error)")
                 disconnect(d)
+                d.closedByBackend = true
                 setState(d, .closing)
             }
-        case .closing, .closed:
+        case .closing:
+            guard d.state != .closing && d.state != .closed else { return }
+            setState(d, .closing)
+        case .closed:
             guard d.state != .closed else { return }
             disconnect(d)
+            d.awaitingRebind = !d.closedByBackend
+            d.frontendUnbound = false
             setState(d, .closed)
         default:
             break
         }
     }
 
+    /// After a close the frontend asked for: notes when its driver lets go
+    /// of the device, and offers the device again once a driver watches it
+    /// again with the frontend still Closed (see the file comment).
+    func offerAgainIfRebound(_ d: VBD) {
+        guard d.state == .closed, d.awaitingRebind else { return }
+        guard daemon.isWatched("\(d.backendPath)/state", by: DomID(rawValue: domain.domid)) else {
+            d.frontendUnbound = true
+            return
+        }
+        guard d.frontendUnbound, read("\(d.frontendPath)/state") == "\(XenbusState.closed)" else { return }
+        d.awaitingRebind = false
+        d.frontendUnbound = false
+        for (k, v) in d.backend.deviceNodes.sorted(by: { $0.key < $1.key }) { write("\(d.backendPath)/\(k)", v) }
+        setState(d, .connected)
+    }
+
     /// Reads the frontend's ring details, attaches, binds the ports and
-    /// switches to Connected. Linux: `connect_ring`, `read_per_ring_refs`, `connect`.
+    /// switches to Connected (unless the device was offered again as
+    /// Connected: the frontend has read the device nodes already).
+    /// Linux: `connect_ring`, `read_per_ring_refs`, `connect`.
     func connect(_ d: VBD) throws {
         let fe = d.frontendPath
         let orderText = read("\(fe)/ring-page-order")
@@ -328,8 +384,10 @@ final class BlockDevices: @unchecked Sendable {
                 throw VBDConnectError(description: "cannot bind event channel \(port) of queue \(q): \(error)")
             }
         }
-        for (k, v) in d.backend.deviceNodes.sorted(by: { $0.key < $1.key }) { write("\(d.backendPath)/\(k)", v) }
-        setState(d, .connected)
+        if d.state != .connected {
+            for (k, v) in d.backend.deviceNodes.sorted(by: { $0.key < $1.key }) { write("\(d.backendPath)/\(k)", v) }
+            setState(d, .connected)
+        }
         // Requests queued before the bind were not signalled to us.
         for w in d.workers { w.wakeup.wake() }
     }
