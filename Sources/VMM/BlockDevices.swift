@@ -33,7 +33,8 @@
 // started (a failed connect) is not offered again.
 //
 // Threads: one xenbus thread per domain, woken by watch events on a dom0
-// connection to the domain's xenstore; one worker per connected ring, woken
+// connection to the domain's xenstore (and by the daemon when a watch on a
+// backend's state node comes or goes); one worker per connected ring, woken
 // by the guest's EVTCHNOP_send on that ring's port (the handler only sets a
 // flag). Lock rules: each wakeup's flag is under its own NSCondition; a
 // device's connection (`VBD.workers`) is touched only by the xenbus thread,
@@ -148,7 +149,7 @@ final class RingWorker: Sendable {
 
 /// One virtual block device: its backend and, when connected, its rings.
 final class VBD: @unchecked Sendable {
-    // @unchecked: `state` and `workers` belong to the xenbus thread (and to
+    // @unchecked: the `var`s belong to the xenbus thread (and to
     // `BlockDevices.stop` once that thread has ended).
     let spec: BlockDeviceSpec
     let backend: BlockBackend
