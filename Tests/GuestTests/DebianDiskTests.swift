@@ -44,6 +44,17 @@ struct DebianDiskTests {
         return (p.terminationStatus, String(decoding: data, as: UTF8.self))
     }
 
+    /// Fails with what to run when the cached default guest was built
+    /// before its initramfs carried ext4 (scripts/debian-guest rebuilds it).
+    static func requireExt4() throws {
+        let dir = try debianGuestDirectory()
+        let stamp = (try? String(contentsOfFile: dir + "/.complete", encoding: .utf8)) ?? ""
+        let config = (try? String(contentsOfFile: dir + "/config", encoding: .utf8)) ?? ""
+        guard stamp.contains(" ext4") || config.contains("\nCONFIG_EXT4_FS=y") else {
+            throw XenolithProcess.Failure("the default guest in \(dir) has no ext4: run scripts/debian-guest (scripts/test does)")
+        }
+    }
+
     /// A fresh directory for a test's images, removed by the caller.
     static func imageDirectory() throws -> URL {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("xenolith-disk-\(UUID().uuidString)")
@@ -127,6 +138,7 @@ struct DebianDiskTests {
     /// its debugfs reads a file with the guest's checksum.
     @Test(.enabled(if: haveE2fsprogs, "needs e2fsprogs (mkfs.ext4, e2fsck, debugfs; scripts/setup installs it)"))
     func ext4SurvivesWritesAndAReboot() throws {
+        try Self.requireExt4()
         let images = try Self.imageDirectory()
         defer { try? FileManager.default.removeItem(at: images) }
         let image = images.appendingPathComponent("ext4.img").path
@@ -198,6 +210,7 @@ struct DebianDiskTests {
     /// refusing such requests is BackendsTests' `readOnlyDiskRefusesEveryWrite`.)
     @Test(.enabled(if: haveE2fsprogs, "needs e2fsprogs (mkfs.ext4, e2fsck, debugfs; scripts/setup installs it)"))
     func readOnlyDiskRefusesWrites() throws {
+        try Self.requireExt4()
         let images = try Self.imageDirectory()
         defer { try? FileManager.default.removeItem(at: images) }
         let content = images.appendingPathComponent("content")
