@@ -14,8 +14,10 @@
 // the backend starts in InitWait with its transport parameters published;
 // frontend Initialised or Connected → read the ring references and event
 // channels, attach, bind the ports, publish the device nodes, Connected;
-// frontend Closing or Closed → unbind, detach, Closed; frontend
-// Initialising while we are Closed (blkfront reloaded) → InitWait again.
+// frontend Closing → Closing (the frontend finishes its close when it sees
+// that: at shutdown Linux's xenbus reacts to nothing else, and waits 5 s
+// for it); frontend Closed → unbind, detach, Closed; frontend Initialising
+// while we are Closed → InitWait again (a frontend that resets itself).
 // A failed connect, and a ring that stops on a protocol violation while
 // connected, are fatal to the device as Linux's `xenbus_dev_fatal`: the
 // reason goes to the backend's `error` node, the rings are released, and
@@ -25,14 +27,28 @@
 // never come and the ring granted for ever.) Each device reacts only to
 // its own frontend's state watch, as blkback's per-device watch does.
 //
+// Beyond blkback: a Linux blkfront that is unbound or unloaded and bound
+// again does not go back to Initialising. Its xenbus device keeps the
+// Closed state, and from Closed blkfront reconnects only when it sees the
+// backend Connected (`blkback_changed`: a fresh ring, Initialised, then it
+// reads the device nodes; under Xen such a disk stays gone until the
+// toolstack unplugs and replugs it). So after a close the frontend asked
+// for, once its driver has let go of the device and bound it again (Linux's
+// xenbus watches the backend's state node exactly while a driver is bound;
+// the daemon tells us when such a watch comes or goes), the backend offers
+// the device again: device nodes, then Connected with no ring attached; the
+// frontend's new ring is attached when it reports Initialised. A close we
+// started (a failed connect, a halted ring) is not offered again.
+//
 // Threads: one xenbus thread per domain, woken by watch events on a dom0
-// connection to the domain's xenstore and by ring workers reporting a
+// connection to the domain's xenstore (and by the daemon when a watch on a
+// backend's state node comes or goes) and by ring workers reporting a
 // fault; one worker per connected ring, woken by the guest's EVTCHNOP_send
 // on that ring's port (the handler only sets a flag). Lock rules: each
 // wakeup's flag is under its own NSCondition; a device's connection
-// (`VBD.workers`, `VBD.state`) is touched only by the xenbus thread, or by
-// `stop` after that thread has ended; `VBD.ringFault` is under its Mutex
-// (set by a worker, taken by the xenbus thread).
+// (`VBD.workers`, `VBD.state` and the rebind flags) is touched only by the
+// xenbus thread, or by `stop` after that thread has ended; `VBD.ringFault`
+// is under its Mutex (set by a worker, taken by the xenbus thread).
 import Backends
 import Foundation
 import Logging
@@ -100,18 +116,28 @@ final class RingWorker: Sendable {
 
 /// One virtual block device: its backend and, when connected, its rings.
 final class VBD: @unchecked Sendable {
-    // @unchecked: `state` and `workers` belong to the xenbus thread (and to
+    // @unchecked: the `var`s belong to the xenbus thread (and to
     // `BlockDevices.stop` once that thread has ended).
     let spec: BlockDeviceSpec
     let backend: BlockBackend
     let backendPath: String
     let frontendPath: String
+    /// The state published in the backend's `state` node.
     var state: XenbusState = .initialising
     var workers: [RingWorker] = []
     /// A failed connect has been logged at error level (later ones at debug).
     var loggedConnectFailure = false
     /// The first ring of the current connection that halted, and why.
     let ringFault = Mutex<(queue: Int, fault: BlkifRingFault)?>(nil)
+    /// We switched to Closing ourselves (a failed connect).
+    var closedByBackend = false
+    /// The frontend closed the device and has not reconnected since.
+    var awaitingRebind = false
+    /// While awaiting a rebind, the frontend's driver let go of the device.
+    var frontendUnbound = false
+
+    /// Whether the rings are attached (`connect` ran and was not undone).
+    var attached: Bool { !workers.isEmpty }
 
     init(spec: BlockDeviceSpec, backend: BlockBackend, domid: UInt16) {
         self.spec = spec
@@ -193,6 +219,7 @@ final class BlockDevices: @unchecked Sendable {
                 write("\(fe)/\(k)", v)
             }
             request(.watch, ["\(fe)/state", "vbd-\(d.spec.devid)"])
+            xs.daemon.notifyWatchChanges(on: "\(be)/state", to: xs.connection)
         }
     }
 
@@ -212,6 +239,8 @@ final class BlockDevices: @unchecked Sendable {
                         ringFailed(d, queue: report.queue, fault: report.fault)
                     }
                     if changed.contains(d.spec.devid) { frontendChanged(d) }
+                    // Watch presence changes carry no event: check every device.
+                    offerAgainIfRebound(d)
                 }
             }
         }
@@ -248,16 +277,19 @@ final class BlockDevices: @unchecked Sendable {
         guard let text = read("\(d.frontendPath)/state"), let raw = Int(text) else { return }
         switch XenbusState(rawValue: raw) {
         case .initialising:
-            // blkfront was unbound and bound again: offer a new connection.
+            // The frontend reset itself: offer a new connection.
             if d.state == .closed || d.state == .connected {
                 disconnect(d)
+                d.closedByBackend = false
+                d.awaitingRebind = false
                 setState(d, .initWait)
             }
         case .initialised, .connected:
             // Two watch events in close succession must not connect twice.
-            guard d.state != .connected else { return }
+            guard !d.attached else { return }
             do {
                 try connect(d)
+                d.awaitingRebind = false
             } catch {
                 // The frontend can retry at will: log the first failure,
                 // the rest at debug level; the error node always has it.
@@ -269,11 +301,17 @@ final class BlockDevices: @unchecked Sendable {
                 }
                 write("\(d.backendPath)/error", "\(error)")
                 disconnect(d)
+                d.closedByBackend = true
                 setState(d, .closing)
             }
-        case .closing, .closed:
+        case .closing:
+            guard d.state != .closing && d.state != .closed else { return }
+            setState(d, .closing)
+        case .closed:
             guard d.state != .closed else { return }
             disconnect(d)
+            d.awaitingRebind = !d.closedByBackend
+            d.frontendUnbound = false
             setState(d, .closed)
         default:
             break
@@ -287,11 +325,30 @@ final class BlockDevices: @unchecked Sendable {
         guard d.state == .connected else { return }
         write("\(d.backendPath)/error", "queue \(queue): \(fault)")
         disconnect(d)
+        d.closedByBackend = true
         setState(d, .closing)
     }
 
+    /// After a close the frontend asked for: notes when its driver lets go
+    /// of the device, and offers the device again once a driver watches it
+    /// again with the frontend still Closed (see the file comment).
+    func offerAgainIfRebound(_ d: VBD) {
+        guard d.state == .closed, d.awaitingRebind else { return }
+        guard xs.daemon.isWatched("\(d.backendPath)/state", by: DomID(rawValue: domain.domid)) else {
+            d.frontendUnbound = true
+            return
+        }
+        guard d.frontendUnbound, read("\(d.frontendPath)/state") == "\(XenbusState.closed)" else { return }
+        d.awaitingRebind = false
+        d.frontendUnbound = false
+        for (k, v) in d.backend.deviceNodes.sorted(by: { $0.key < $1.key }) { write("\(d.backendPath)/\(k)", v) }
+        setState(d, .connected)
+    }
+
     /// Reads the frontend's ring details, attaches, binds the ports and
-    /// switches to Connected. Linux: `connect_ring`, `read_per_ring_refs`, `connect`.
+    /// switches to Connected (unless the device was offered again as
+    /// Connected: the frontend has read the device nodes already).
+    /// Linux: `connect_ring`, `read_per_ring_refs`, `connect`.
     func connect(_ d: VBD) throws {
         let fe = d.frontendPath
         let orderText = read("\(fe)/ring-page-order")
@@ -341,10 +398,12 @@ final class BlockDevices: @unchecked Sendable {
                                       + "not a port of the domain unbound to domain 0 (-\(error.rawValue))")
             }
         }
-        for (k, v) in d.backend.deviceNodes.sorted(by: { $0.key < $1.key }) { write("\(d.backendPath)/\(k)", v) }
         // The reason of an earlier failure no longer applies.
         request(.rm, ["\(d.backendPath)/error"])
-        setState(d, .connected)
+        if d.state != .connected {
+            for (k, v) in d.backend.deviceNodes.sorted(by: { $0.key < $1.key }) { write("\(d.backendPath)/\(k)", v) }
+            setState(d, .connected)
+        }
         // Requests queued before the bind were not signalled to us.
         for w in d.workers { w.wakeup.wake() }
     }
