@@ -5,13 +5,17 @@
 // handing out the frame in place, as Xen's map_grant_ref would), the shared
 // ring layout (Ring/: public/io/ring.h), the block backend (Blk/: the
 // blkif protocol of public/io/blkif.h, behaving as Linux xen-blkback, over
-// a disk image file or block device) and the network backend (Net/: the
+// a disk image file or block device), the network backend (Net/: the
 // netif protocol of public/io/netif.h, behaving as Linux xen-netback, over
-// a TAP device). The xenbus state machine, xenstore I/O, event channels
-// and threads live elsewhere; each backend exposes what they need: the
+// a TAP device) and the console backend (Console/: the secondary PV
+// consoles of xl.cfg `channel`, public/io/console.h over a granted page,
+// behaving as QEMU's xen_console, with a Unix socket or a pty as host end).
+// The xenbus state machine, xenstore I/O, event channels and threads live
+// elsewhere; the block and network backends expose what they need: the
 // nodes to publish, `attach` with the frontend's ring references,
 // `process(queue:)` per event with a "notify the frontend" answer, and
-// `detach`.
+// `detach`; the console backend `attach` (with a notify closure), `kick`
+// per event, `detach`, and a `run` loop for a thread of its own.
 //
 // May depend on: XenABI, GuestMemory, CHostSys (the TAP ioctls), swift-log,
 // the standard library's Synchronization, Glibc. Must not: import KVM,
@@ -20,7 +24,8 @@
 // preadv/pwritev straight between the image and the granted pages;
 // transmitted frames go to the TAP with one writev from the granted pages;
 // received frames are read once and copied once into the guest's buffers,
-// which is what rx-copy means).
+// which is what rx-copy means; console bytes, a low-rate stream, are
+// copied once into a bounded buffer).
 //
 // Error model (STYLE.md §4): a bad request gets an error status on its ring
 // (BLKIF_RSP_ERROR / BLKIF_RSP_EOPNOTSUPP, BlkRequestFault), logged once per
@@ -31,14 +36,19 @@
 // NETIF_RSP_ERROR on each of its slots (NetTxDrop, logged rate-limited),
 // halts a queue whose frontend breaks the protocol (BackRingFault, as
 // netback's xenvif_fatal_tx_err), refuses bad connections with
-// NetAttachError and reports host TAP failures as NetDeviceError. Nothing a
-// guest writes can trap the process: every guest value is copied once,
-// checked, and used only within the frames its grants name.
+// NetAttachError and reports host TAP failures as NetDeviceError. Console:
+// a ring with bogus indices has its data dropped
+// (GuestMemory.XenconsRing.Fault, logged once); host-side failures are
+// ConsoleBackendError, attach refusals ConsoleAttachError. Nothing a guest
+// writes can trap the process: every guest value is copied once, checked,
+// and used only within the frames its grants name.
 //
 // Unsafe code: GrantMapping holds the host address of a granted frame;
 // BlockBackend+Dispatch and NetBackend+Tx build iovecs from it,
 // NetBackend+Rx copies into it; BlkSyscalls, BlkImage, NetSyscalls and
-// NetTap hand pointers to the kernel. Each use states its invariant.
+// NetTap hand pointers to the kernel; ConsoleSyscalls hands buffers and
+// socket addresses to the kernel. Each use states its invariant.
 //
-// Concurrency: GrantAccess, BlockBackend and NetBackend are Sendable with
-// Mutex-guarded state; each ring (queue) is driven by one caller at a time.
+// Concurrency: GrantAccess, BlockBackend, NetBackend and ConsoleBackend are
+// Sendable with Mutex-guarded state; each ring (queue) is driven by one
+// caller at a time; a console's host side belongs to its `run` thread.

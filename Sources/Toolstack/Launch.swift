@@ -105,6 +105,14 @@ public func launchDomain(_ config: DomainConfig, _ options: CreateOptions) throw
         NetworkDeviceSpec(devid: $0.devid, mac: $0.mac?.bytes ?? [], bridge: $0.bridge, vifname: $0.vifname,
                           ip: $0.ip, script: $0.script, trusted: $0.trusted)
     }
+    let channels = config.channels.enumerated().map { i, c in
+        let connection: ConsoleChannelSpec.Connection
+        switch c.connection {
+        case .socket(let path): connection = .socket(path: path.resolved)
+        case .pty: connection = .pty
+        }
+        return ConsoleChannelSpec(name: c.name, connection: connection, devid: UInt32(i + 1))
+    }
     let consolePort: UInt32 = 1, storePort: UInt32 = 2
     let spec = DomainSpec(memoryMiB: UInt64(config.memoryMiB), maxMemMiB: UInt64(config.maxmemMiB),
                           vcpus: config.vcpus, cmdline: config.cmdline ?? "", kernel: kernel, ramdisk: ramdisk,
@@ -139,13 +147,16 @@ public func launchDomain(_ config: DomainConfig, _ options: CreateOptions) throw
         do {
             runner = try DomainRunner(built: built, name: config.name, consolePort: consolePort, storePort: storePort,
                                       uuid: uuid, maxMemoryKiB: UInt64(config.maxmemMiB) * 1024,
-                                      disks: disks, nics: nics, logger: logger, trace: options.trace) { bytes in
+                                      disks: disks, nics: nics, channels: channels, logger: logger, trace: options.trace) { bytes in
                 let data = Data(bytes)
                 if attachment?.isAttached ?? true { FileHandle.standardOutput.write(data) }
                 logSink?.write(data)
             }
         } catch { throw LaunchError(description: "\(error)") }
         if let symbols { runner.domain.symbolize = { symbols.symbolize($0) } }
+        for pty in runner.channelPTYs {
+            FileHandle.standardError.write(Data("xenolith: channel '\(pty.name)' is on \(pty.path)\r\n".utf8))
+        }
         if target.domain == nil { target.domain = runner.domain; attachment?.start() } else { target.domain = runner.domain }
         let result = runner.run()
         let request: ShutdownRequest

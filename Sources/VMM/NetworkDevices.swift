@@ -252,16 +252,16 @@ final class NetworkDevices: @unchecked Sendable {
     static let mtu = 1500
 
     /// Creates (or opens) every TAP and its backend; the error names the
-    /// vif and what failed.
-    init(specs: [NetworkDeviceSpec], domain: Domain, daemon: XenstoreDaemon, logger: Logger,
+    /// vif and what failed. `grants` is the domain's grant table as every
+    /// backend shares it (one pin table).
+    init(specs: [NetworkDeviceSpec], domain: Domain, daemon: XenstoreDaemon, grants: GrantAccess, logger: Logger,
          options: NetBackend.Options = NetBackend.Options()) throws(VMMError) {
         self.domain = domain
         self.logger = logger
         let wakeup = Wakeup()
         self.wakeup = wakeup
         xs = Dom0Xenstore(daemon: daemon, role: "vif backend", logger: logger) { wakeup.wake() }
-        grants = GrantAccess(memory: domain.memory, tableBase: domain.grantFramesBase, ramPages: domain.ramPages,
-                             maxFrames: domain.maxGrantFrames, nrFrames: { [weak domain] in domain?.nrGrantFrames ?? 0 })
+        self.grants = grants
         var devices: [VIF] = []
         for spec in specs {
             let tapName = spec.vifname ?? "vif\(domain.domid).\(spec.devid)"

@@ -22,17 +22,23 @@ public final class ConsoleSession: @unchecked Sendable {
     /// Starts `xenolith create -F -c` with `arguments` (config and
     /// overrides), through `launcher` when given (a command that runs
     /// another, e.g. `NetworkNamespace.execPrefix`).
-    public init(arguments: [String], launcher: [String] = []) throws {
+    public convenience init(arguments: [String], launcher: [String] = []) throws {
         guard let executable = XenolithProcess.executable else {
             throw XenolithProcess.Failure("the xenolith executable is not next to the test bundle; build it first")
         }
         if let first = launcher.first {
-            process.executableURL = URL(fileURLWithPath: first)
-            process.arguments = Array(launcher.dropFirst()) + [executable.path, "create", "-F", "-c"] + arguments
+            try self.init(executable: URL(fileURLWithPath: first),
+                          arguments: Array(launcher.dropFirst()) + [executable.path, "create", "-F", "-c"] + arguments)
         } else {
-            process.executableURL = executable
-            process.arguments = ["create", "-F", "-c"] + arguments
+            try self.init(executable: executable, arguments: ["create", "-F", "-c"] + arguments)
         }
+    }
+
+    /// Starts any program whose stdin/stdout is a guest console (QEMU's
+    /// `-nographic` serial console, say).
+    public init(executable: URL, arguments: [String]) throws {
+        process.executableURL = executable
+        process.arguments = arguments
         process.standardInput = input
         process.standardOutput = output
         process.standardError = errors
@@ -52,6 +58,9 @@ public final class ConsoleSession: @unchecked Sendable {
         }
         try process.run()
     }
+
+    /// The process's id (for signals such as xenolith's SIGUSR2 report).
+    public var processIdentifier: Int32 { process.processIdentifier }
 
     /// Everything the guest printed so far.
     public var transcript: String {
@@ -108,10 +117,6 @@ public final class ConsoleSession: @unchecked Sendable {
         return String(body.dropLast("@@end-\(id)@@".count))
     }
 
-    /// The process's id (of the launcher, which `ip netns exec` replaces
-    /// with xenolith by exec).
-    public var processIdentifier: Int32 { process.processIdentifier }
-
     /// Ends the process at once if it still runs. SIGKILL, not SIGTERM:
     /// xenolith started from swift-testing inherits a signal mask that
     /// blocks SIGTERM, so a SIGTERM would stay pending.
@@ -126,7 +131,7 @@ public final class ConsoleSession: @unchecked Sendable {
         while !exited {
             if !condition.wait(until: deadline) {
                 condition.unlock()
-                process.terminate()
+                terminate()
                 throw Timeout(description: "xenolith did not exit within \(Int(timeout)) s")
             }
         }
@@ -135,6 +140,6 @@ public final class ConsoleSession: @unchecked Sendable {
     }
 
     deinit {
-        if process.isRunning { process.terminate() }
+        terminate()
     }
 }

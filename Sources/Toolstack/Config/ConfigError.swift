@@ -49,6 +49,10 @@ public enum ConfigError: Error, Sendable, Hashable, CustomStringConvertible {
     /// A `vif` entry that is malformed or asks for what Xenolith does not
     /// implement; `problem` says which. Xen: `parse_nic_config` errors.
     case invalidNic(entry: String, problem: String, ConfigLocation)
+    /// A `channel` entry that is malformed or asks for what Xenolith does
+    /// not implement; `problem` says which. Xen: `parse_config_data`'s and
+    /// `libxl__init_console_from_channel`'s channel errors.
+    case invalidChannel(entry: String, problem: String, ConfigLocation)
 
     public var description: String {
         Self.escapingControlCharacters(clause)
@@ -94,6 +98,8 @@ public enum ConfigError: Error, Sendable, Hashable, CustomStringConvertible {
             return "\(location): disk '\(entry)': \(problem)"
         case .invalidNic(let entry, let problem, let location):
             return "\(location): vif '\(entry)': \(problem)"
+        case .invalidChannel(let entry, let problem, let location):
+            return "\(location): channel '\(entry)': \(problem)"
         }
     }
 

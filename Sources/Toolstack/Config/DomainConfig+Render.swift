@@ -30,6 +30,9 @@ extension DomainConfig {
         if !nics.isEmpty {
             set("vif", "[ " + nics.map { ConfigValue.quoted($0.xlText) }.joined(separator: ", ") + " ]")
         }
+        if !channels.isEmpty {
+            set("channel", "[ " + channels.map { ConfigValue.quoted($0.xlText) }.joined(separator: ", ") + " ]")
+        }
         return lines.joined(separator: "\n") + "\n"
     }
 }
