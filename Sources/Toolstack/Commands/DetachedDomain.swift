@@ -5,13 +5,13 @@
 // Swift cannot fork safely, so the command runs its own executable again
 // as `create -F --detached-child -- <the same config and overrides>` in a
 // session of its own (posix_spawn with POSIX_SPAWN_SETSID), stdin and
-// stdout on /dev/null and stderr on a pipe. The child claims the runtime directory, points
-// stdout at its log file (<base>/~logs/<name>.log) and, once the domain
-// is built and about to run, stderr too: the parent then reads end of
-// file. Everything the child reported before that (a bad kernel, a name
-// already in use) has come through the pipe and is printed by the parent,
-// which exits with the child's status; otherwise the domain runs and the
-// parent exits 0 (or attaches the console, with -c).
+// stdout on /dev/null and stderr on a pipe. The child claims the runtime
+// directory, points stdout at its log file (<base>/~logs/<name>.log) and,
+// once the domain is built and about to run, stderr too: the parent then
+// reads end of file. Everything the child reported before that (a bad
+// kernel, a name already in use) has come through the pipe and is printed
+// by the parent, which exits with the child's status; otherwise the
+// domain runs and the parent exits 0 (or attaches the console, with -c).
 import Foundation
 
 public enum DetachedDomain {
@@ -43,16 +43,31 @@ public enum DetachedDomain {
         while let chunk = try? ControlSys.read(readEnd, count: 4096), !chunk.isEmpty { reported += chunk }
         ControlSys.close(readEnd)
         if !reported.isEmpty { output.standardError(String(decoding: reported, as: UTF8.self)) }
-        if ControlSys.processStartTime(pid) != nil {
+        // End of file alone does not tell: a child on its way out closes
+        // stderr before it can be reaped. It runs once the name's directory
+        // is its own and its control socket answers (bound before the
+        // domain was built); it failed once it can be reaped.
+        let directory = RuntimeDirectory(name: config.name)
+        var ended: Int32?
+        let deadline = Date().addingTimeInterval(30)
+        while true {
+            if let status = ControlSys.waitForChild(pid, block: false) { ended = status; break }
+            if directory.owner()?.pid == pid && ControlSys.answers(directory.controlSocket) { break }
+            if Date() >= deadline {
+                output.diagnostic("create domain '\(config.name)': the domain process (pid \(pid)) neither runs nor ends")
+                return XenolithExit.hypervisorError
+            }
+            usleep(10_000)
+        }
+        guard let status = ended else {
             // Running; nobody here waits for it: when this process exits
             // it is reparented (to init or the nearest subreaper).
             if options.attachConsole { return ConsoleCommand(qualifier: config.name).run(output: output) }
             return XenolithExit.ok
         }
-        let status = ControlSys.waitForChild(pid)
         if reported.isEmpty {
             // It ended after it started running: its last words are in the log.
-            let log = RuntimeDirectory(name: config.name).logFile
+            let log = directory.logFile
             let lines = ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")
                 .split(whereSeparator: \.isNewline).filter { $0.hasPrefix("xenolith: ") }
             for line in lines { output.standardError(line + "\n") }

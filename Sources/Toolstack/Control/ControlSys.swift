@@ -234,12 +234,19 @@ enum ControlSys {
     /// controlling terminal, its own process group: ^C and hangups of the
     /// caller's terminal do not reach it), stdin and stdout on /dev/null,
     /// stderr on `stderr`, default signal dispositions and an empty signal
-    /// mask. Only 0, 1 and 2 are inherited (everything else we open is
-    /// close-on-exec). Returns its pid.
+    /// mask. Only 0, 1 and 2 are inherited. Returns its pid.
     ///
     /// Not Foundation's Process: it puts the child in a process group of its
     /// own, and a group leader can no longer call setsid().
     static func spawnInNewSession(_ executable: String, _ arguments: [String], stderr: Int32) throws(Failure) -> Int32 {
+        // Descriptors this process inherited without close-on-exec must not
+        // reach a child that outlives it: Foundation's Process, in whatever
+        // started us, learns that we ended when the socket it gave us
+        // closes, and a copy in the domain process would keep it open.
+        // (posix_spawn_file_actions_addclosefrom_np is not in the module map.)
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? [] {
+            if let fd = Int32(name), fd > 2 { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+        }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -265,11 +272,15 @@ enum ControlSys {
         return pid
     }
 
-    /// Waits for child `pid` to end; its exit status (128 + the signal if
-    /// a signal ended it, as a shell reports it).
-    static func waitForChild(_ pid: Int32) -> Int32 {
+    /// Waits for child `pid` to end (or, unless `block`, only checks);
+    /// its exit status (128 + the signal if a signal ended it, as a shell
+    /// reports it), nil if it has not ended.
+    static func waitForChild(_ pid: Int32, block: Bool = true) -> Int32? {
         var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 {
+        while true {
+            let rc = waitpid(pid, &status, block ? 0 : WNOHANG)
+            if rc == 0 { return nil }
+            if rc == pid { break }
             if Glibc.errno != EINTR { return 128 }
         }
         let signal = status & 0x7f
