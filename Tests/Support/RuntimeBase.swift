@@ -6,17 +6,40 @@ import Foundation
 
 public final class RuntimeBase: @unchecked Sendable {
     // @unchecked: immutable after init.
-    /// The base directory (not created until a domain is).
+    /// The base directory (0700), with `~owner`: the test process that made it.
     public let path: String
 
     /// The environment every xenolith of this test runs with.
     public var environment: [String: String] { ["XENOLITH_RUNTIME_DIR": path] }
 
     public init() {
+        Self.reapOrphans
         // Short: the sockets below it must fit in sun_path (107 bytes).
         path = FileManager.default.temporaryDirectory
             .appendingPathComponent("xenolith-rt-\(UUID().uuidString.prefix(8).lowercased())").path
+        try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true,
+                                                 attributes: [.posixPermissions: 0o700])
+        // Which test process owns the base (see reapOrphans).
+        let me = getpid()
+        try? "\(me) \(Self.startTime(me) ?? 0)\n".write(toFile: "\(path)/~owner", atomically: false, encoding: .utf8)
     }
+
+    /// Bases whose test process died without its cleanup (a crash, a
+    /// signal): their domains are killed and the bases removed, once per
+    /// test process, before the first base of this one.
+    private static let reapOrphans: Void = {
+        let temporary = FileManager.default.temporaryDirectory
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: temporary.path)) ?? []
+        where name.hasPrefix("xenolith-rt-") {
+            let base = RuntimeBase(existing: temporary.appendingPathComponent(name).path)
+            guard let owner = try? String(contentsOfFile: "\(base.path)/~owner", encoding: .utf8) else { continue }
+            let fields = owner.split(whereSeparator: { $0 == " " || $0 == "\n" })
+            guard fields.count == 2, let pid = Int32(fields[0]), let start = UInt64(fields[1]) else { continue }
+            if startTime(pid) != start { base.cleanUp() }
+        }
+    }()
+
+    private init(existing path: String) { self.path = path }
 
     /// Runs `xenolith <arguments>` with this base.
     public func xenolith(_ arguments: [String], timeout: TimeInterval = 120) throws -> XenolithProcess.Result {
