@@ -34,18 +34,13 @@ struct DomainRequester {
         return nil
     }
 
-    /// Sends `request`; the reply's info, or nil after printing the error.
-    func send(_ request: ControlRequest, to domain: LiveDomain) -> DomainInfo?? {
+    /// Sends `request`: the exit status, after printing why it failed.
+    func send(_ request: ControlRequest, to domain: LiveDomain) -> Int32 {
         do {
             let reply = try ControlClient(domain: domain).send(request)
-            guard reply.ok else {
-                _ = fail(reply.error ?? "refused")
-                return nil
-            }
-            return .some(reply.info)
+            return reply.ok ? XenolithExit.ok : fail(reply.error ?? "refused")
         } catch {
-            _ = fail(error.description)
-            return nil
+            return fail(error.description)
         }
     }
 
@@ -89,8 +84,7 @@ public struct ListCommand: Sendable {
         if !qualifiers.isEmpty {
             chosen = []
             for q in qualifiers {
-                let byID = q.allSatisfy(\.isASCII) && q.allSatisfy(\.isNumber) ? UInt16(q) : nil
-                if let d = live.first(where: { byID != nil && $0.domid == byID }) ?? live.first(where: { $0.name == q }) {
+                if let d = RuntimeDirectory.match(q, in: live) {
                     chosen.append(d)
                 } else {
                     output.diagnostic("list: no domain '\(q)'")
@@ -104,7 +98,8 @@ public struct ListCommand: Sendable {
                 let reply = try ControlClient(domain: domain).send(ControlRequest(op: .info), timeout: 5)
                 if let info = reply.info { rows.append(Self.row(info)) }
             } catch {
-                // A domain that is starting up or wedged: shown, with what is known.
+                // A domain process that does not answer (wedged, or a
+                // xenolith without a control socket): said, not shown.
                 output.diagnostic("list: \(error.description)")
             }
         }
@@ -137,9 +132,8 @@ public struct ShutdownCommand: Sendable {
         let requester = DomainRequester(verb: reboot ? "reboot" : "shutdown", qualifier: qualifier, output: output)
         guard let domain = requester.find() else { return XenolithExit.failure }
         let before = try? ControlClient(domain: domain).send(ControlRequest(op: .info), timeout: 5).info
-        guard requester.send(ControlRequest(op: .shutdown, reason: reboot ? "reboot" : "poweroff"), to: domain) != nil else {
-            return XenolithExit.failure
-        }
+        let sent = requester.send(ControlRequest(op: .shutdown, reason: reboot ? "reboot" : "poweroff"), to: domain)
+        guard sent == XenolithExit.ok else { return sent }
         guard wait else { return XenolithExit.ok }
         let done = DomainRequester.wait(seconds: timeout) {
             guard domain.isAlive else { return true }
@@ -202,8 +196,7 @@ public struct PauseCommand: Sendable {
     public func run(output: CommandOutput = .standard) -> Int32 {
         let requester = DomainRequester(verb: pause ? "pause" : "unpause", qualifier: qualifier, output: output)
         guard let domain = requester.find() else { return XenolithExit.failure }
-        return requester.send(ControlRequest(op: pause ? .pause : .unpause), to: domain) != nil
-            ? XenolithExit.ok : XenolithExit.failure
+        return requester.send(ControlRequest(op: pause ? .pause : .unpause), to: domain)
     }
 }
 
@@ -226,8 +219,7 @@ public struct MemSetCommand: Sendable {
             return XenolithExit.badInput
         }
         guard let domain = requester.find() else { return XenolithExit.failure }
-        return requester.send(ControlRequest(op: .memSet, memoryKiB: kib), to: domain) != nil
-            ? XenolithExit.ok : XenolithExit.failure
+        return requester.send(ControlRequest(op: .memSet, memoryKiB: kib), to: domain)
     }
 }
 
@@ -249,8 +241,7 @@ public struct VcpuSetCommand: Sendable {
             return XenolithExit.badInput
         }
         guard let domain = requester.find() else { return XenolithExit.failure }
-        return requester.send(ControlRequest(op: .vcpuSet, vcpus: count), to: domain) != nil
-            ? XenolithExit.ok : XenolithExit.failure
+        return requester.send(ControlRequest(op: .vcpuSet, vcpus: count), to: domain)
     }
 }
 

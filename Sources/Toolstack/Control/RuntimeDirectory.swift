@@ -153,8 +153,13 @@ public struct RuntimeDirectory: Sendable, Equatable {
     /// The live domain named `name`, or holding domid `id` when `name` is
     /// all digits (xl's rule: libxl_domain_qualifier_to_domid).
     public static func find(_ qualifier: String, base: String = defaultBase()) throws(RuntimeDirectoryError) -> LiveDomain? {
-        let live = try liveDomains(base: base)
-        if !qualifier.isEmpty, qualifier.allSatisfy(\.isASCII), qualifier.allSatisfy(\.isNumber), let id = UInt16(qualifier),
+        match(qualifier, in: try liveDomains(base: base))
+    }
+
+    /// The domain `qualifier` names among `live`: by domid when it is all
+    /// digits and such a domain runs, otherwise by name.
+    static func match(_ qualifier: String, in live: [LiveDomain]) -> LiveDomain? {
+        if !qualifier.isEmpty, qualifier.allSatisfy({ $0.isASCII && $0.isNumber }), let id = UInt16(qualifier),
            let byID = live.first(where: { $0.domid == id }) {
             return byID
         }
