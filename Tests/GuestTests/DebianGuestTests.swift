@@ -158,8 +158,12 @@ struct DebianGuestTests {
         // Xen's own xenstore-ls (xenstore-utils) reads the running domain's
         // tree through its socket, including nodes the guest's drivers wrote.
         if FileManager.default.isExecutableFile(atPath: "/usr/bin/xenstore-ls") {
-            let tree = try runTool("/usr/bin/xenstore-ls", ["/local/domain/1"],
-                                   environment: ["XENSTORED_PATH": Self.socketPath("debian-test")])
+            // The domid is the lowest free on this host (the runtime directory records it).
+            let socket = Self.socketPath("debian-test")
+            let domid = (try? String(contentsOfFile: (socket as NSString).deletingLastPathComponent + "/domid",
+                                     encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "1"
+            let tree = try runTool("/usr/bin/xenstore-ls", ["/local/domain/\(domid)"],
+                                   environment: ["XENSTORED_PATH": socket])
             #expect(tree.contains("feature-poweroff = \"1\"") && tree.contains("static-max = \"\(mib * 1024)\""), "xenstore-ls: \(tree)")
         }
         console.send("poweroff")

@@ -46,9 +46,10 @@ struct ManagementTests {
 
     /// Detached Debian: list shows it; the console attaches (showing recent
     /// output first), runs a command, refuses a second client, detaches with
-    /// Ctrl-] leaving the domain running; `shutdown -w` powers it off
-    /// through control/shutdown and returns once the process is gone.
-    @Test func detachedDebianListConsoleAndShutdown() throws {
+    /// Ctrl-] leaving the domain running; `reboot -w` restarts it; `shutdown
+    /// -w` powers it off through control/shutdown and returns once the
+    /// process is gone.
+    @Test func detachedDebianListConsoleRebootAndShutdown() throws {
         let base = RuntimeBase()
         defer { base.cleanUp() }
         let (path, directory) = try debianConfig(extraFiles: [], name: "mgmt-a")
@@ -78,15 +79,29 @@ struct ManagementTests {
         again.sendEscape()
         #expect(try again.waitForExit(timeout: 30) == 0)
 
+        // `reboot -w`: the guest reboots through control/shutdown and
+        // on_reboot="restart" builds it anew in the same process, with the
+        // same domid; the console reaches the new incarnation.
+        let reboot = try base.xenolith(["reboot", "-w", "mgmt-a"], timeout: 300)
+        #expect(reboot.status == 0, "reboot -w: \(reboot.stderr)")
+        #expect(RuntimeBase.isRunning(pid))
+        #expect(try base.list().first?.domid == 1)
+        let third = try base.console("mgmt-a")
+        try third.waitFor("Linux version 6.1.0-", timeout: 120)
+        try third.waitFor("xenolith# ", timeout: Self.bootTimeout)
+        #expect(try third.run("echo again-$((6*7))", timeout: 60).contains("again-42"))
+        third.sendEscape()
+        #expect(try third.waitForExit(timeout: 30) == 0)
+
         let shutdown = try base.xenolith(["shutdown", "-w", "mgmt-a"], timeout: 200)
         #expect(shutdown.status == 0, "shutdown -w: \(shutdown.stderr)")
         #expect(!RuntimeBase.isRunning(pid), "shutdown -w returned with the domain process running")
         #expect(try base.list().isEmpty)
         #expect(!FileManager.default.fileExists(atPath: "\(base.path)/mgmt-a"), "the runtime directory was left behind")
-        // The log holds the process's warnings; a diagnostic line would mean it ended badly.
+        // The log holds the process's warnings and diagnostics: the restart, nothing else.
         let log = (try? String(contentsOfFile: "\(base.path)/~logs/mgmt-a.log", encoding: .utf8)) ?? ""
         let diagnostics = log.split(whereSeparator: \.isNewline).filter { $0.hasPrefix("xenolith: ") }
-        #expect(diagnostics.isEmpty, "the domain's log reports a problem:\n\(log)")
+        #expect(diagnostics == ["xenolith: domain 'mgmt-a' rebooted; restarting it"], "the domain's log:\n\(log)")
     }
 
     /// `mem-set` from 1024 to 512 MiB: the guest's balloon driver gives the

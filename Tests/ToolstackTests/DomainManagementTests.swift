@@ -87,6 +87,10 @@ import Testing
         ring.append(Array("0123456789ABC".utf8))
         #expect(ring.total == 23)
         #expect(ring.bytes(from: 0) == Array("56789ABC".utf8))
+        ring.discardAll()
+        #expect(ring.oldest == 23 && ring.bytes(from: 0).isEmpty)
+        ring.append(Array("xy".utf8))
+        #expect(ring.bytes(from: 0) == Array("xy".utf8))
     }
 
     @Test func hubServesOneClientAtATime() {

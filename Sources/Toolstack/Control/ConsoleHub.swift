@@ -13,8 +13,10 @@ import Foundation
 struct ConsoleRing: Sendable {
     let capacity: Int
     private var storage: [UInt8]
-    /// Bytes ever appended; the ring holds `max(0, total - capacity) ..< total`.
+    /// Bytes ever appended; the ring holds `oldest ..< total`.
     private(set) var total: UInt64 = 0
+    /// Nothing before this is held (`discardAll`).
+    private var floor: UInt64 = 0
 
     init(capacity: Int) {
         precondition(capacity > 0)
@@ -23,7 +25,10 @@ struct ConsoleRing: Sendable {
     }
 
     /// The oldest position still held.
-    var oldest: UInt64 { total > UInt64(capacity) ? total - UInt64(capacity) : 0 }
+    var oldest: UInt64 { max(floor, total > UInt64(capacity) ? total - UInt64(capacity) : 0) }
+
+    /// Forgets what is held; positions go on.
+    mutating func discardAll() { floor = total }
 
     mutating func append(_ bytes: [UInt8]) {
         // Only the last `capacity` bytes of a large write can survive.
@@ -103,6 +108,15 @@ final class ConsoleHub: @unchecked Sendable {
         let bytes = ring.bytes(from: cursor)
         cursor = ring.total
         return bytes.isEmpty ? nil : bytes
+    }
+
+    /// A new incarnation of the domain (on_reboot="restart"): a client that
+    /// attaches from now on sees only its output, as `xl console` sees only
+    /// the new domain xl creates on a restart. An attached client goes on.
+    func newIncarnation() {
+        condition.lock()
+        ring.discardAll()
+        condition.unlock()
     }
 
     /// The domain is ending: the client gets what is left, then end of file.

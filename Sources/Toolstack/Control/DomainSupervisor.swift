@@ -30,6 +30,7 @@ final class DomainSupervisor: ControlHandler, @unchecked Sendable {
 
     /// The incarnation now running (nil while one is being built).
     func setRunner(_ r: DomainRunner?, restart: Bool = false) {
+        if restart { console.newIncarnation() }
         lock.lock()
         runner = r
         if restart { restarts += 1 }
