@@ -11,6 +11,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "xenolith", targets: ["xenolith"]),
+        .executable(name: "xenolith-bench", targets: ["XenolithBench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -64,5 +65,7 @@ let package = Package(
         // Runs the built executable (shared by the executable-level suites).
         .target(name: "XenolithTestSupport", path: "Tests/Support"),
         .testTarget(name: "GuestTests", dependencies: ["XenolithTestSupport"]),
+        // bench/xbench.c three ways: host, Xenolith, QEMU/KVM (scripts/bench).
+        .executableTarget(name: "XenolithBench", dependencies: ["XenolithTestSupport"]),
     ]
 )

@@ -36,7 +36,11 @@ public struct DomainSpec: Sendable {
 public struct BuiltDomain: @unchecked Sendable {
     // @unchecked: GuestMemory is a thread-safe reference type (see its file).
     public var memory: GuestMemory
+    /// RAM frames `0 ..< ramPages`: room for `maxmem`.
     public var ramPages: UInt64
+    /// Frames `0 ..< nrPages` are the guest's at boot (start_info nr_pages,
+    /// `memory`); the rest are for its balloon driver to populate.
+    public var nrPages: UInt64
     public var entry: UInt64
     public var stackTop: UInt64
     public var startInfoVA: UInt64
@@ -72,7 +76,14 @@ public enum DomainBuilder {
         guard spec.vcpus >= 1, spec.vcpus <= Layout.maxVCPUs else {
             throw BuildError("vcpus must be between 1 and \(Layout.maxVCPUs)")
         }
-        let ramPages = spec.memoryMiB * 256
+        guard spec.maxMemMiB >= spec.memoryMiB, spec.maxMemMiB <= 256 * 1024 else {
+            throw BuildError("maxmem must be between memory (\(spec.memoryMiB) MiB) and 256 GiB")
+        }
+        // RAM is sized for maxmem; the guest starts with nr_pages = memory
+        // and its balloon driver populates the rest (libxl: max_memkb vs
+        // target_memkb; xc_dom builds a P2M of the initial pages only).
+        let ramPages = spec.maxMemMiB * 256
+        let nrPages = spec.memoryMiB * 256
         let virtBase = k.virtBase
 
         // 1. Walk PFNs upward from the kernel image (xc_dom_build_image).
@@ -86,7 +97,7 @@ public enum DomainBuilder {
             cursor += ramdiskPages
         }
         let usesInitP2M = k.notes.initP2M != nil
-        let p2mPages = (ramPages * 8 + pageSize - 1) / pageSize
+        let p2mPages = (nrPages * 8 + pageSize - 1) / pageSize
         var p2mPFN: UInt64 = 0
         if !usesInitP2M {
             p2mPFN = cursor             // P2M inside the initial mapping
@@ -129,7 +140,7 @@ public enum DomainBuilder {
             guard p2mPages <= 512 * 512 else { throw BuildError("P2M too large for one L2") }
             cursor += p2mTableCount
         }
-        guard cursor <= ramPages else {
+        guard cursor <= nrPages else {
             throw BuildError("memory=\(spec.memoryMiB) MiB is too small for this kernel and ramdisk (needs \((cursor * 4096 + 0xfffff) >> 20) MiB)")
         }
 
@@ -155,9 +166,11 @@ public enum DomainBuilder {
         }
         if let rd = spec.ramdisk { try wbytes(rd, ramdiskPFN * pageSize) }
 
-        // 5. P2M (identity) and M2P (identity for RAM).
-        for pfn in 0..<ramPages { try w64(pfn, p2mPFN * pageSize + pfn * 8) }
-        for mfn in 0..<ramPages { try w64(mfn, Layout.xenBase + Layout.m2p + mfn * 8) }
+        // 5. P2M (identity) and M2P (identity for the initial pages;
+        // INVALID_M2P_ENTRY for frames above them, which nobody owns yet).
+        for pfn in 0..<nrPages { try w64(pfn, p2mPFN * pageSize + pfn * 8) }
+        for mfn in 0..<nrPages { try w64(mfn, Layout.xenBase + Layout.m2p + mfn * 8) }
+        for mfn in nrPages..<ramPages { try w64(~0, Layout.xenBase + Layout.m2p + mfn * 8) }
 
         // 6. Initial page tables: kernel mapping under L4[511]→L3[510]→L2.
         let l4 = ptFirstPFN * pageSize
@@ -214,7 +227,7 @@ public enum DomainBuilder {
         // 9. start_info (start_info_x86_64).
         let si = startInfoPFN * pageSize
         try wbytes(Array("xen-3.0-x86_64".utf8), si)
-        var info = StartInfo(nrPages: ramPages, sharedInfo: Layout.xenBase + Layout.sharedInfo,
+        var info = StartInfo(nrPages: nrPages, sharedInfo: Layout.xenBase + Layout.sharedInfo,
                              flags: modStartPFN && spec.ramdisk != nil ? StartInfoFlags.modStartPFN.rawValue : 0,
                              storeMfn: storePFN, storeEvtchn: spec.storePort,
                              consoleMfn: consolePFN, consoleEvtchn: spec.consolePort,
@@ -247,7 +260,7 @@ public enum DomainBuilder {
             }
         }
 
-        return BuiltDomain(memory: memory, ramPages: ramPages, entry: k.virtEntry,
+        return BuiltDomain(memory: memory, ramPages: ramPages, nrPages: nrPages, entry: k.virtEntry,
                            stackTop: virtBase + (stackPFN + 1) * pageSize,
                            startInfoVA: virtBase + si, startInfoPFN: startInfoPFN,
                            consolePFN: consolePFN, storePFN: storePFN, l4: l4,

@@ -11,7 +11,9 @@
 // Concurrency: the mapping never moves while the object lives; concurrent
 // access to the same bytes by several vCPU threads is the guest's business,
 // exactly as on hardware. Atomic accessors exist for words the guest shares
-// with us (event bitmaps, ring indices).
+// with us (event bitmaps, ring indices). XenconsRing.swift is the one ring
+// protocol kept here: the console page, served by both Platform (console 0)
+// and Backends (secondary consoles).
 import Atomics
 import CHostSys
 import Glibc

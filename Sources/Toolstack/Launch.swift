@@ -111,6 +111,14 @@ public func launchDomain(_ config: DomainConfig, _ options: CreateOptions) throw
         BlockDeviceSpec(path: $0.target.resolved, vdev: $0.vdev, devid: $0.devid, readOnly: $0.readOnly,
                         discard: $0.discard)
     }
+    let channels = config.channels.enumerated().map { i, c in
+        let connection: ConsoleChannelSpec.Connection
+        switch c.connection {
+        case .socket(let path): connection = .socket(path: path.resolved)
+        case .pty: connection = .pty
+        }
+        return ConsoleChannelSpec(name: c.name, connection: connection, devid: UInt32(i + 1))
+    }
     let consolePort: UInt32 = 1, storePort: UInt32 = 2
     let spec = DomainSpec(memoryMiB: UInt64(config.memoryMiB), maxMemMiB: UInt64(config.maxmemMiB),
                           vcpus: config.vcpus, cmdline: config.cmdline ?? "", kernel: kernel, ramdisk: ramdisk,
@@ -175,7 +183,7 @@ public func launchDomain(_ config: DomainConfig, _ options: CreateOptions) throw
         do {
             runner = try DomainRunner(built: built, domid: claim.domid, name: config.name, consolePort: consolePort,
                                       storePort: storePort, uuid: uuid, maxMemoryKiB: UInt64(config.maxmemMiB) * 1024,
-                                      disks: disks, logger: logger, trace: options.trace) { bytes in
+                                      disks: disks, channels: channels, logger: logger, trace: options.trace) { bytes in
                 supervisor.console.output(bytes)
                 if toStdout && (attachment?.isAttached ?? true) { FileHandle.standardOutput.write(Data(bytes)) }
                 logSink?.write(Data(bytes))
@@ -183,6 +191,9 @@ public func launchDomain(_ config: DomainConfig, _ options: CreateOptions) throw
         } catch { throw LaunchError(description: "\(error)") }
         runner.xenstoreSocketPath = claim.directory.xenstoreSocket
         if let symbols { runner.domain.symbolize = { symbols.symbolize($0) } }
+        for pty in runner.channelPTYs {
+            FileHandle.standardError.write(Data("xenolith: channel '\(pty.name)' is on \(pty.path)\r\n".utf8))
+        }
         if target.domain == nil { target.domain = runner.domain; attachment?.start() } else { target.domain = runner.domain }
         supervisor.setRunner(runner, restart: !first)
         if first {

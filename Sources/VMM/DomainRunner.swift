@@ -1,6 +1,7 @@
 // VMM: one running domain. Creates the KVM VM from a built domain, runs one
 // thread per vCPU blocked in KVM_RUN, and turns shim exits into Platform
 // calls (STYLE.md §6: exit dispatch is a function of the exit).
+import Backends
 import CHostSys
 import CKVM
 import DomainBuilder
@@ -64,6 +65,7 @@ public final class DomainRunner: DomainHost, @unchecked Sendable {
 
     let xenstore: XenstoreService
     let blockDevices: BlockDevices
+    let consoleDevices: ConsoleDevices
     /// The toolstack's handle on the running domain: pause, CPU time
     /// (DomainRunner+Control.swift).
     let control = RunnerControl()
@@ -73,7 +75,7 @@ public final class DomainRunner: DomainHost, @unchecked Sendable {
 
     public init(built: BuiltDomain, domid: UInt16 = 1, name: String, consolePort: UInt32, storePort: UInt32,
                 uuid: String = UUID().uuidString.lowercased(), maxMemoryKiB: UInt64? = nil,
-                disks: [BlockDeviceSpec] = [], logger: Logger, trace: Set<String>, console: @escaping @Sendable ([UInt8]) -> Void) throws(VMMError) {
+                disks: [BlockDeviceSpec] = [], channels: [ConsoleChannelSpec] = [], logger: Logger, trace: Set<String>, console: @escaping @Sendable ([UInt8]) -> Void) throws(VMMError) {
         self.built = built
         self.logger = logger
         self.consoleSink = console
@@ -100,7 +102,8 @@ public final class DomainRunner: DomainHost, @unchecked Sendable {
         // kernel base pointer before the guest runs.
         let sharedInfoMFN = built.sharedInfoMFN
         let grantFirst = (Layout.xenBase + Layout.grantFrames) >> 12
-        let mmu = MMU(memory: built.memory, ramFrames: built.ramPages,
+        let mmu = MMU(memory: built.memory, ramFrames: built.ramPages, populatedFrames: built.nrPages,
+                      maxPages: built.ramPages,
                       isForeignMappable: { mfn in
                           mfn == sharedInfoMFN || (mfn >= grantFirst && mfn < grantFirst + UInt64(Layout.maxGrantFrames))
                       },
@@ -117,22 +120,50 @@ public final class DomainRunner: DomainHost, @unchecked Sendable {
         } catch {
             throw .setup("the initial page tables do not validate (\(error)): a domain builder bug")
         }
+        // The console and xenstore services write their rings for the
+        // domain's life, as xenconsoled and xenstored keep them mapped
+        // writable in Xen: hold a writable reference on each, so the guest
+        // can never make one a page table (MMU+HostMapping.swift).
+        for (ring, what) in [(built.consolePFN, "console"), (built.storePFN, "xenstore")] {
+            do {
+                try mmu.getHostMapping(mfn: ring, writable: true)
+            } catch {
+                throw .setup("the \(what) ring frame 0x\(String(ring, radix: 16)) cannot be mapped writable (\(error.rawValue)): a domain builder bug")
+            }
+        }
         domain.mmuHook = hooks
         guard let storePage = built.memory.pointer(built.storePFN << 12, 4096) else {
             throw .setup("the xenstore page is outside guest memory: a domain builder bug")
         }
         xenstore = XenstoreService(domain: domain, storePage: storePage, logger: logger)
-        xenstore.populate(.init(name: name, uuid: uuid, memoryKiB: built.ramPages * 4,
+        xenstore.populate(.init(name: name, uuid: uuid, memoryKiB: built.nrPages * 4,
                                 maxMemoryKiB: maxMemoryKiB ?? built.ramPages * 4, vcpus: domain.vcpus.count,
-                                storePFN: built.storePFN, storePort: storePort,
-                                consolePFN: built.consolePFN, consolePort: consolePort))
-        blockDevices = try BlockDevices(specs: disks, domain: domain, daemon: xenstore.daemon, logger: logger)
+                                storePFN: built.storePFN, storePort: storePort))
+        let frames = GrantFrameReferences(
+            get: { frame, writable in
+                do throws(XenErrno) {
+                    try mmu.getHostMapping(mfn: frame, writable: writable)
+                    return nil
+                } catch {
+                    return error == .EPERM ? .notOwned : .typed
+                }
+            },
+            put: { frame, writable in mmu.putHostMapping(mfn: frame, writable: writable) })
+        blockDevices = try BlockDevices(specs: disks, domain: domain, daemon: xenstore.daemon, frames: frames,
+                                        logger: logger)
         blockDevices.publish()
+        consoleDevices = try ConsoleDevices(channels: channels, domain: domain, daemon: xenstore.daemon,
+                                            grants: blockDevices.grants, primaryRingMFN: built.consolePFN,
+                                            primaryPort: consolePort, logger: logger)
+        consoleDevices.publish()
         let service = xenstore
         domain.storeNotify = { service.notify() }
         domain.host = self
         domain.blockHook = { [weak self] v, poll in self?.block(v, poll: poll) }
     }
+
+    /// Each `connection=pty` channel's name and pty slave.
+    public var channelPTYs: [(name: String, path: String)] { consoleDevices.ptys }
 
     // MARK: DomainHost
 
@@ -171,6 +202,13 @@ public final class DomainRunner: DomainHost, @unchecked Sendable {
         lock.lock()
         blocked = true
         while !stopping && domain.shutdownRequest == nil {
+            if reportRequested {
+                // A blocked vCPU is out of KVM_RUN: its registers can be read now.
+                reportRequested = false
+                lock.unlock()
+                printStateReport()
+                lock.lock()
+            }
             if let poll {
                 if poll.ports.contains(where: { domain.isPending(port: $0) }) { break }
                 if let t = poll.timeout, domain.clock.now() >= t { break }
@@ -193,8 +231,10 @@ public final class DomainRunner: DomainHost, @unchecked Sendable {
         xenstore.start(socketPath: xenstoreSocketPath ?? XenstoreSocketServer.defaultPath(domainName: domain.name))
         control.runStarted()
         blockDevices.start()
+        consoleDevices.start()
         startReportListener()
         defer {
+            consoleDevices.stop()
             blockDevices.stop()
             xenstore.stop()
             lock.lock(); stopping = true; lock.broadcast(); lock.unlock()
@@ -238,7 +278,7 @@ public final class DomainRunner: DomainHost, @unchecked Sendable {
                 let report = reportRequested
                 reportRequested = false
                 lock.unlock()
-                if report { FileHandle.standardError.write(Data(("xenolith: state of domain '\(domain.name)' (kill -USR2):\n" + stateReport() + "\n").utf8)) }
+                if report { printStateReport() }
                 if let r = domain.shutdownRequest { return .shutdown(r) }
                 // Inject the event-check interrupt only while guest code
                 // runs: on kvm-pvm hosts KVM_INTERRUPT does not wait for the
@@ -394,6 +434,10 @@ public final class DomainRunner: DomainHost, @unchecked Sendable {
             }
         }
         t.start()
+    }
+
+    func printStateReport() {
+        FileHandle.standardError.write(Data(("xenolith: state of domain '\(domain.name)' (kill -USR2):\n" + stateReport() + "\n").utf8))
     }
 
     /// Registers, the instruction bytes at RIP (through the current CR3),

@@ -32,6 +32,9 @@ struct Dom0Xenstore: Sendable {
     /// Drops the queued watch events (the caller re-reads what it watches).
     func discardEvents() { _ = daemon.takeEvents(for: connection) }
 
+    /// Takes the queued watch events (XS_WATCH_EVENT messages: path, token).
+    func takeEvents() -> [XSMessage] { daemon.takeEvents(for: connection) }
+
     /// The node's value, or nil when it is missing or unreadable.
     func read(_ path: String) -> String? {
         guard let reply = daemon.handle(XSMessage(type: .read, strings: [path]), from: connection),
@@ -46,6 +49,14 @@ struct Dom0Xenstore: Sendable {
         var payload = Array(path.utf8) + [0]
         payload += Array(value.utf8)
         check(daemon.handle(XSMessage(type: .write, payload: payload), from: connection), "write \(path)")
+    }
+
+    /// Writes `path` and gives it permissions `perms` (libxl's
+    /// `libxl__xs_writev_perms`): for a node that must not inherit its
+    /// directory's.
+    func write(_ path: String, _ value: String, perms: [String]) {
+        write(path, value)
+        request(.setPerms, [path] + perms)
     }
 
     /// Makes `path` with permissions `perms` (xs_wire.h's "n0", "r1", ...).

@@ -53,11 +53,10 @@ final class XenstoreService: @unchecked Sendable {
         var vcpus: Int
         var storePFN: UInt64
         var storePort: UInt32
-        var consolePFN: UInt64
-        var consolePort: UInt32
     }
 
-    /// Writes what libxl writes for a new PV domain, as dom0.
+    /// Writes what libxl writes for a new PV domain, as dom0 (the console
+    /// nodes are ConsoleDevices').
     func populate(_ info: DomainInfo) {
         let id = domain.domid
         let home = "/local/domain/\(id)"
@@ -69,7 +68,7 @@ final class XenstoreService: @unchecked Sendable {
         write("\(vm)/name", info.name); write("\(vm)/uuid", info.uuid)
         write("\(vm)/image/ostype", "linux")
         write("\(vm)/start_time", String(format: "%.2f", Date().timeIntervalSince1970))
-        for dir in ["cpu", "memory", "device", "control", "console", "store", "image"] {
+        for dir in ["cpu", "memory", "device", "control", "store", "image"] {
             mkdir("\(home)/\(dir)", perms: readOnly)
         }
         for dir in ["data", "drivers", "feature", "attr", "error", "device/suspend/event-channel"] {
@@ -89,11 +88,6 @@ final class XenstoreService: @unchecked Sendable {
         write("\(home)/memory/videoram", "-1")
         write("\(home)/store/port", String(info.storePort))
         write("\(home)/store/ring-ref", String(info.storePFN))
-        write("\(home)/console/port", String(info.consolePort))
-        write("\(home)/console/ring-ref", String(info.consolePFN))
-        write("\(home)/console/limit", "1048576")
-        write("\(home)/console/type", "xenconsoled")
-        write("\(home)/console/output", "pty")
         // The domain is known to xenstored (XS_INTRODUCE by the toolstack).
         request(.introduce, [String(id), String(info.storePFN), String(info.storePort)])
     }
@@ -141,7 +135,9 @@ final class XenstoreService: @unchecked Sendable {
                 rounds += 1
             }
             if activity.more { notify() }
-            if let e = activity.error { logger.warning("xenstore ring of domain \(domain.domid): \(e)") }
+            // A stopped ring is logged once, by RingTransport when it stops;
+            // `activity.error` repeats it on every later kick, which the
+            // guest controls, so it is not logged here.
             if activity.notify { domain.raise(port: domain.storePort) }
         }
     }

@@ -33,6 +33,7 @@ extension DaemonState {
         let watch = Watch(node: name, token: token, depth: depth, prefixLength: prefix)
         connections[request.connection]?.watches.append(watch)
         sendEvent(to: request.connection, path: watch.eventPath(name), token: token)
+        watchesChanged([name])
         return XSPayload.ok
     }
 
@@ -45,12 +46,13 @@ extension DaemonState {
         guard let index = connections[request.connection]?.watches
             .firstIndex(where: { $0.node == name && $0.token == token }) else { throw .ENOENT }
         connections[request.connection]?.watches.remove(at: index)
+        watchesChanged([name])
         return XSPayload.ok
     }
 
     /// RESET_WATCHES |: drops all watches and transactions of the caller.
     mutating func doResetWatches(_ request: Request) throws(XenErrno) -> [UInt8] {
-        connections[request.connection]?.watches = []
+        removeAllWatches(of: request.connection)
         deleteAllTransactions(of: request.connection)
         return XSPayload.ok
     }

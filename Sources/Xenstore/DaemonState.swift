@@ -48,6 +48,9 @@ struct DaemonState: Sendable {
 
     /// Callbacks to run once the lock is released.
     var deferred: [@Sendable () -> Void] = []
+    /// Connections to kick (`onEvent`) when a watch on one of these exact
+    /// paths is added or removed (`XenstoreDaemon.notifyWatchChanges`).
+    var watchObservers: [String: [ConnectionID]] = [:]
     /// Types already logged as unknown (log once per type).
     private var loggedUnknown: Set<UInt32> = []
 
@@ -73,13 +76,17 @@ struct DaemonState: Sendable {
         resetConnection(id)
         connections[id] = nil
         connectionOrder.removeAll { $0 == id }
+        for path in watchObservers.keys {
+            watchObservers[path]?.removeAll { $0 == id }
+            if watchObservers[path]?.isEmpty == true { watchObservers[path] = nil }
+        }
     }
 
     /// Drops watches, transactions and queued events but keeps the
     /// connection (xenstored `domain_conn_reset`, `ignore_connection`).
     mutating func resetConnection(_ id: ConnectionID) {
         deleteAllTransactions(of: id)
-        connections[id]?.watches = []
+        removeAllWatches(of: id)
         connections[id]?.events = []
         connections[id]?.eventBytes = 0
     }
@@ -272,6 +279,24 @@ struct DaemonState: Sendable {
         if connection.events.isEmpty, let onEvent = connection.onEvent {
             deferred.append(onEvent)
         }
+    }
+
+    /// Kicks the observers of the watched paths `nodes` after a watch on
+    /// one of them was added or removed.
+    mutating func watchesChanged(_ nodes: some Sequence<String>) {
+        var kicked = Set<ConnectionID>()
+        for node in nodes {
+            for id in watchObservers[node] ?? [] where kicked.insert(id).inserted {
+                if let onEvent = connections[id]?.onEvent { deferred.append(onEvent) }
+            }
+        }
+    }
+
+    /// Drops every watch of connection `id`.
+    mutating func removeAllWatches(of id: ConnectionID) {
+        let nodes = connections[id]?.watches.map(\.node) ?? []
+        connections[id]?.watches = []
+        watchesChanged(nodes)
     }
 
     /// Fires the watches on a special path: "@name" for watches without depth

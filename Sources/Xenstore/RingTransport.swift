@@ -17,6 +17,16 @@ public enum RingTransportError: Error, Equatable, Sendable {
     /// The daemon closed the connection (XS_RELEASE of the domain).
     case connectionClosed
 
+    /// A short key naming the kind of failure, for log-once.
+    var kind: String {
+        switch self {
+        case .requestIndices: return "request-indices"
+        case .responseIndices: return "response-indices"
+        case .payloadTooLong: return "payload-too-long"
+        case .connectionClosed: return "connection-closed"
+        }
+    }
+
     /// The ring page's `error` value for it (XENSTORE_ERROR_*), if any.
     var ringError: UInt32? {
         switch self {
@@ -67,6 +77,8 @@ public final class RingTransport: Sendable {
     private let domid: UInt16
     private let logger: Logger
     private let state: Mutex<TransportState>
+    /// Kinds of failure already logged at warning level.
+    private let logged = Mutex<Set<String>>([])
 
     /// Bytes of requests read per `process()` call at most.
     public static let inputBudget = 8 * XenABI.Xenstore.ringSize
@@ -245,7 +257,15 @@ public final class RingTransport: Sendable {
             }
             daemon.reset(connection)
         }
-        logger.warning("xenstore ring stopped", metadata: ["domid": "\(domid)", "reason": "\(error)"])
+        // The guest may stop the ring, reconnect and stop it again at will:
+        // each kind of reason is logged once, later ones at debug level.
+        let first = logged.withLock { $0.insert(error.kind).inserted }
+        if first {
+            logger.warning("xenstore ring stopped (further stops for this reason at debug level)",
+                           metadata: ["domid": "\(domid)", "reason": "\(error)"])
+        } else {
+            logger.debug("xenstore ring stopped", metadata: ["domid": "\(domid)", "reason": "\(error)"])
+        }
     }
 
     /// Serves a reconnection request (docs/misc/xenstore-ring.txt "The ring

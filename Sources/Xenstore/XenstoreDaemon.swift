@@ -52,14 +52,22 @@ public final class XenstoreDaemon: Sendable {
     /// Closes a connection, dropping its watches, transactions and queued
     /// events (xenstored `destroy_conn`). Unknown ids are ignored.
     public func disconnect(_ connection: ConnectionID) {
-        state.withLock { $0.disconnect(connection) }
+        let callbacks = state.withLock { state in
+            state.disconnect(connection)
+            return state.drainDeferred()
+        }
+        for callback in callbacks { callback() }
     }
 
     /// Drops a connection's watches, transactions and queued events but
     /// keeps it open: a ring reset or a stopped ring (xenstored
     /// `domain_conn_reset`, `ignore_connection`).
     public func reset(_ connection: ConnectionID) {
-        state.withLock { $0.resetConnection(connection) }
+        let callbacks = state.withLock { state in
+            state.resetConnection(connection)
+            return state.drainDeferred()
+        }
+        for callback in callbacks { callback() }
     }
 
     /// Whether `connection` is open (XS_RELEASE closes a domain's).
@@ -115,6 +123,35 @@ public final class XenstoreDaemon: Sendable {
     /// Nodes charged to `domid`.
     public func nodeCount(ownedBy domid: DomID) -> Int {
         state.withLock { $0.store.count(ownedBy: UInt32(domid.rawValue)) }
+    }
+
+    // MARK: Watches on a node, for the in-process backends
+
+    /// Whether a connection of `domid` watches exactly the absolute `path`.
+    public func isWatched(_ path: String, by domid: DomID) -> Bool {
+        state.withLock { state in
+            state.connections.values.contains { c in
+                c.domid == domid.rawValue && c.watches.contains { $0.node == path }
+            }
+        }
+    }
+
+    /// From now on, calls `connection`'s `onEvent` (outside the lock, with no
+    /// event queued) whenever any connection adds or removes a watch on
+    /// exactly the absolute `path`, until `connection` is closed.
+    ///
+    /// xenstored has no such notice. The backends in this process use it to
+    /// learn when a frontend driver binds to or unbinds from a device:
+    /// Linux's xenbus core watches the backend's `state` node exactly while
+    /// a driver is bound (`watch_otherend` in `xenbus_dev_probe`,
+    /// `free_otherend_watch` in `xenbus_dev_remove`,
+    /// drivers/xen/xenbus/xenbus_probe.c), and writes nothing else then.
+    public func notifyWatchChanges(on path: String, to connection: ConnectionID) {
+        state.withLock { state in
+            guard state.connections[connection] != nil,
+                  !(state.watchObservers[path] ?? []).contains(connection) else { return }
+            state.watchObservers[path, default: []].append(connection)
+        }
     }
 }
 

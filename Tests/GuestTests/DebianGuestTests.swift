@@ -114,6 +114,18 @@ struct DebianGuestTests {
         return String(decoding: data, as: UTF8.self)
     }
 
+    /// The domain's home in xenstore, /local/domain/<domid>, found by its
+    /// name with Xen's tools (xenstore-list, xenstore-read).
+    func domainPath(_ name: String, environment: [String: String]) throws -> String {
+        let ids = try runTool("/usr/bin/xenstore-list", ["/local/domain"], environment: environment)
+        for id in ids.split(whereSeparator: \.isNewline) where id != "0" {
+            let home = "/local/domain/\(id)"
+            let n = try runTool("/usr/bin/xenstore-read", ["\(home)/name"], environment: environment)
+            if n.trimmingCharacters(in: .whitespacesAndNewlines) == name { return home }
+        }
+        throw XenolithProcess.Failure("no domain named \(name) in /local/domain (\(ids))")
+    }
+
     @Test func bootsToAShellRunsWorkloadsAndPowersOff() throws {
         let (path, directory) = try debianConfig(extraFiles: [("usr/bin/xenolith-workload", 0o100755, Array(workloadScript.utf8))])
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -158,12 +170,8 @@ struct DebianGuestTests {
         // Xen's own xenstore-ls (xenstore-utils) reads the running domain's
         // tree through its socket, including nodes the guest's drivers wrote.
         if FileManager.default.isExecutableFile(atPath: "/usr/bin/xenstore-ls") {
-            // The domid is the lowest free on this host (the runtime directory records it).
-            let socket = Self.socketPath("debian-test")
-            let domid = (try? String(contentsOfFile: (socket as NSString).deletingLastPathComponent + "/domid",
-                                     encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "1"
-            let tree = try runTool("/usr/bin/xenstore-ls", ["/local/domain/\(domid)"],
-                                   environment: ["XENSTORED_PATH": socket])
+            let env = ["XENSTORED_PATH": Self.socketPath("debian-test")]
+            let tree = try runTool("/usr/bin/xenstore-ls", [try domainPath("debian-test", environment: env)], environment: env)
             #expect(tree.contains("feature-poweroff = \"1\"") && tree.contains("static-max = \"\(mib * 1024)\""), "xenstore-ls: \(tree)")
         }
         console.send("poweroff")
@@ -269,6 +277,45 @@ struct DebianGuestTests {
         let out = output.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()
         return String(decoding: out, as: UTF8.self).split(separator: " ").first.map(String.init) ?? ""
+    }
+
+    /// maxmem above memory: the guest boots with `memory` and its balloon
+    /// driver grows it to maxmem when the toolstack raises memory/target
+    /// (written here through the domain's xenstore socket, as xl mem-set does).
+    @Test func balloonGrowsToMaxmem() throws {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/xenstore-write") else {
+            Issue.record("needs xenstore-utils (scripts/setup installs it)")
+            return
+        }
+        let name = "debian-balloon"
+        let (path, directory) = try debianConfig(extraFiles: [], lines: "memory = 256\nmaxmem = 512", name: name)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let console = try ConsoleSession(arguments: [path])
+        try console.waitFor("xenolith# ", timeout: Self.bootTimeout)
+        func memTotal() throws -> Int {
+            let line = try console.run("grep MemTotal /proc/meminfo", timeout: 60)
+            return Int(line.split(separator: " ").dropFirst().first.map(String.init) ?? "") ?? 0
+        }
+        let before = try memTotal()
+        #expect(before > 150_000 && before <= 262_144, "MemTotal \(before) kB for memory=256")
+        let target = try console.run("cat /sys/devices/system/xen_memory/xen_memory0/target_kb", timeout: 60)
+        #expect(target.contains("262144"), "balloon target: \(target)")
+        let env = ["XENSTORED_PATH": Self.socketPath(name)]
+        let home = try domainPath(name, environment: env)
+        _ = try runTool("/usr/bin/xenstore-write", ["\(home)/memory/target", "524288"], environment: env)
+        // The balloon driver works in steps; wait for it to reach the target.
+        var after = before
+        for _ in 0..<60 {
+            after = try memTotal()
+            if after > before + 200_000 { break }
+            Thread.sleep(forTimeInterval: 1)
+        }
+        #expect(after > before + 200_000 && after <= 524_288, "MemTotal \(before) kB -> \(after) kB after target 512 MiB")
+        // The memory is usable: fill 300 MiB of tmpfs and read it back.
+        let fill = try console.run("dd if=/dev/zero of=/tmp/fill bs=1M count=300 2>&1 | tail -n 1; rm /tmp/fill; echo filled", timeout: 300)
+        #expect(fill.contains("filled") && !fill.contains("No space"), "fill: \(fill)")
+        console.send("poweroff")
+        #expect(try console.waitForExit(timeout: 120) == 0, "stderr: \(console.stderr)")
     }
 
     @Test func sysrqCrashGivesTheCrashStatus() throws {

@@ -22,17 +22,26 @@ public final class ConsoleSession: @unchecked Sendable {
 
     /// Starts `xenolith create -F -c` with `arguments` (config and overrides).
     public convenience init(arguments: [String]) throws {
-        try self.init(command: ["create", "-F", "-c"] + arguments)
+        guard let executable = XenolithProcess.executable else {
+            throw XenolithProcess.Failure("the xenolith executable is not next to the test bundle; build it first")
+        }
+        try self.init(executable: executable, arguments: ["create", "-F", "-c"] + arguments)
     }
 
     /// Starts `xenolith <command>` (e.g. `console NAME`) with `environment`
     /// added to ours.
-    public init(command: [String], environment: [String: String] = [:]) throws {
+    public convenience init(command: [String], environment: [String: String] = [:]) throws {
         guard let executable = XenolithProcess.executable else {
             throw XenolithProcess.Failure("the xenolith executable is not next to the test bundle; build it first")
         }
+        try self.init(executable: executable, arguments: command, environment: environment)
+    }
+
+    /// Starts any program whose stdin/stdout is a guest console (QEMU's
+    /// `-nographic` serial console, say), with `environment` added to ours.
+    public init(executable: URL, arguments: [String], environment: [String: String] = [:]) throws {
         process.executableURL = executable
-        process.arguments = command
+        process.arguments = arguments
         if !environment.isEmpty {
             process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         }
@@ -55,6 +64,9 @@ public final class ConsoleSession: @unchecked Sendable {
         }
         try process.run()
     }
+
+    /// The process's id (for signals such as xenolith's SIGUSR2 report).
+    public var processIdentifier: Int32 { process.processIdentifier }
 
     /// Everything the guest printed so far.
     public var transcript: String {

@@ -176,4 +176,37 @@ struct WatchTests {
         writer.write("/a/c", "1")
         #expect(calls.withLock { $0 } == 2)
     }
+
+    @Test("an observer of a path is kicked when a watch on exactly it comes or goes, and can ask who watches it")
+    func watchObservers() {
+        let (daemon, _) = daemonWithHomes([5])
+        let kicks = Mutex(0)
+        let backend = daemon.connect(domid: DomID(rawValue: 0)) { kicks.withLock { $0 += 1 } }
+        let path = "/local/domain/0/backend/vbd/5/51712/state"
+        daemon.notifyWatchChanges(on: path, to: backend)
+        daemon.notifyWatchChanges(on: path, to: backend)        // once is enough
+        let dom5 = Client(daemon, domid: 5)
+        #expect(!daemon.isWatched(path, by: DomID(rawValue: 5)))
+        dom5.ok(.watch, "\(path)\0otherend\0")
+        #expect(kicks.withLock { $0 } == 1)
+        #expect(daemon.isWatched(path, by: DomID(rawValue: 5)))
+        #expect(!daemon.isWatched(path, by: DomID(rawValue: 0)))
+        #expect(daemon.takeEvents(for: backend).isEmpty, "a kick, not an event")
+        dom5.ok(.watch, "/local/domain/0/backend\0above\0")   // another path: no kick
+        #expect(kicks.withLock { $0 } == 1)
+        dom5.ok(.unwatch, "\(path)\0otherend\0")
+        #expect(kicks.withLock { $0 } == 2)
+        #expect(!daemon.isWatched(path, by: DomID(rawValue: 5)))
+        dom5.ok(.watch, "\(path)\0again\0")
+        dom5.ok(.resetWatches, "")
+        #expect(kicks.withLock { $0 } == 4)
+        #expect(!daemon.isWatched(path, by: DomID(rawValue: 5)))
+        dom5.ok(.watch, "\(path)\0last\0")
+        daemon.disconnect(dom5.id)
+        #expect(kicks.withLock { $0 } == 6)
+        daemon.disconnect(backend)                              // observers go with their connection
+        let dom5b = Client(daemon, domid: 5)
+        dom5b.ok(.watch, "\(path)\0after\0")
+        #expect(kicks.withLock { $0 } == 6)
+    }
 }

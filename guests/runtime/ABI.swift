@@ -228,11 +228,107 @@ enum GnttabOp {
     static let setupTable: UInt64 = 2
     static let querySize: UInt64 = 6
 }
+/// Grant entry flags and status codes. Xen: `GTF_*`, `GNTST_*`, public/grant_table.h.
+enum GTF {
+    static let permitAccess: UInt16 = 1 << 0
+    static let readonly: UInt16 = 1 << 2
+    static let reading: UInt16 = 1 << 3
+    static let writing: UInt16 = 1 << 4
+}
+enum GNTST {
+    static let okay: Int16 = 0
+}
 enum PhysdevOp {
     static let setIOPL: UInt64 = 6
 }
 enum SegBase {
     static let fs: UInt64 = 0
+}
+
+/// Xenbus device states. Xen: `enum xenbus_state`, public/io/xenbus.h.
+enum XenbusState {
+    static let unknown: UInt64 = 0
+    static let initialising: UInt64 = 1
+    static let initWait: UInt64 = 2
+    static let initialised: UInt64 = 3
+    static let connected: UInt64 = 4
+    static let closing: UInt64 = 5
+    static let closed: UInt64 = 6
+}
+
+/// Xenstore wire message types and ring page. Xen: `enum xsd_sockmsg_type`, `struct
+/// xenstore_domain_interface`, `XENSTORE_*`, public/io/xs_wire.h. The page: req[1024] 0,
+/// rsp[1024] 1024, req_cons 2048, req_prod 2052, rsp_cons 2056, rsp_prod 2060,
+/// server_features 2064, connection 2068, error 2072. A message is `struct xsd_sockmsg`
+/// (type 0, req_id 4, tx_id 8, len 12; 16 bytes) and `len` payload bytes.
+enum XS {
+    static let directory: UInt32 = 1
+    static let read: UInt32 = 2
+    static let watch: UInt32 = 4
+    static let unwatch: UInt32 = 5
+    static let transactionStart: UInt32 = 6
+    static let transactionEnd: UInt32 = 7
+    static let getDomainPath: UInt32 = 10
+    static let write: UInt32 = 11
+    static let mkdir: UInt32 = 12
+    static let rm: UInt32 = 13
+    static let watchEvent: UInt32 = 15
+    static let error: UInt32 = 16
+    static let resetWatches: UInt32 = 21
+
+    static let headerSize = 16
+    static let ringSize: UInt32 = 1024
+    static let payloadMax = 4096
+
+    static let reqOffset: UInt64 = 0
+    static let rspOffset: UInt64 = 1024
+    static let reqConsOffset: UInt64 = 2048
+    static let reqProdOffset: UInt64 = 2052
+    static let rspConsOffset: UInt64 = 2056
+    static let rspProdOffset: UInt64 = 2060
+    static let serverFeaturesOffset: UInt64 = 2064
+    static let connectionOffset: UInt64 = 2068
+    static let errorOffset: UInt64 = 2072
+
+    static let featureReconnection: UInt32 = 1
+    static let featureError: UInt32 = 2
+    static let connected: UInt32 = 0
+    static let reconnect: UInt32 = 1
+    static let errorNone: UInt32 = 0
+    static let errorRingidx: UInt32 = 2
+    static let errorProto: UInt32 = 3
+}
+
+/// The block ring. Xen: public/io/blkif.h (`BLKIF_OP_*`, `BLKIF_RSP_*`, the request and
+/// response structures) and public/io/ring.h (the shared ring header: req_prod 0, req_event 4,
+/// rsp_prod 8, rsp_event 12, entries from 64; `__RING_SIZE` rounds (4096 - 64) / 112 down to a
+/// power of two: 32). `struct blkif_request` (112 bytes): operation 0, nr_segments 1, handle 2
+/// (u16), id 8, sector_number 16, seg[11] 24 (`struct blkif_request_segment`, 8 bytes: gref 0
+/// (u32), first_sect 4, last_sect 5). `struct blkif_request_indirect`: operation 0,
+/// indirect_op 1, nr_segments 2 (u16), id 8, sector_number 16, handle 24 (u16),
+/// indirect_grefs[8] 28. `struct blkif_response` (16 bytes): id 0, operation 8, status 10 (i16).
+enum Blkif {
+    static let opRead: UInt8 = 0
+    static let opWrite: UInt8 = 1
+    static let opFlushDiskcache: UInt8 = 3
+    static let opDiscard: UInt8 = 5
+    static let opIndirect: UInt8 = 6
+
+    static let rspOkay: Int16 = 0
+    static let rspError: Int16 = -1
+    static let rspEopnotsupp: Int16 = -2
+
+    static let maxSegmentsPerRequest = 11
+    static let sectorSize: UInt64 = 512
+    static let segmentSize: UInt64 = 8
+
+    static let reqProdOffset: UInt64 = 0
+    static let reqEventOffset: UInt64 = 4
+    static let rspProdOffset: UInt64 = 8
+    static let rspEventOffset: UInt64 = 12
+    static let ringOffset: UInt64 = 64
+    static let entrySize: UInt64 = 112
+    static let ringSize: UInt32 = 32
 }
 
 /// x86 page-table entry bits (Intel SDM vol. 3 §4.5); Xen adds `_PAGE_USER` to every present

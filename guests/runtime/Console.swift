@@ -10,9 +10,11 @@ import _Volatile
 
 enum Volatile {
     static func load8(_ a: UInt64) -> UInt8 { VolatileMappedRegister<UInt8>(unsafeBitPattern: UInt(a)).load() }
+    static func load16(_ a: UInt64) -> UInt16 { VolatileMappedRegister<UInt16>(unsafeBitPattern: UInt(a)).load() }
     static func load32(_ a: UInt64) -> UInt32 { VolatileMappedRegister<UInt32>(unsafeBitPattern: UInt(a)).load() }
     static func load64(_ a: UInt64) -> UInt64 { VolatileMappedRegister<UInt64>(unsafeBitPattern: UInt(a)).load() }
     static func store8(_ a: UInt64, _ v: UInt8) { VolatileMappedRegister<UInt8>(unsafeBitPattern: UInt(a)).store(v) }
+    static func store16(_ a: UInt64, _ v: UInt16) { VolatileMappedRegister<UInt16>(unsafeBitPattern: UInt(a)).store(v) }
     static func store32(_ a: UInt64, _ v: UInt32) { VolatileMappedRegister<UInt32>(unsafeBitPattern: UInt(a)).store(v) }
     static func store64(_ a: UInt64, _ v: UInt64) { VolatileMappedRegister<UInt64>(unsafeBitPattern: UInt(a)).store(v) }
 }

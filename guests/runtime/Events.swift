@@ -140,6 +140,18 @@ enum Evtchn {
         var arg = EvtchnPortArg(port: port)
         return HYPERVISOR.eventChannelOp(EvtchnOp.unmask, &arg)
     }
+    /// SCHEDOP_poll on `ports` (at most two here) until one is pending or the system time
+    /// reaches `deadline` (ns; 0 = no timeout). Works with events masked, which is how the test
+    /// guests wait for a backend: the caller clears the pending bits it handles.
+    /// Xen: `struct sched_poll`, public/sched.h.
+    @discardableResult
+    static func poll(_ first: UInt32, _ second: UInt32? = nil, until deadline: UInt64) -> Int {
+        var ports: (UInt32, UInt32) = (first, second ?? 0)
+        return withUnsafeMutablePointer(to: &ports) { p in
+            var arg = SchedPoll(ports: va(p), nrPorts: second == nil ? 1 : 2, timeout: deadline)
+            return HYPERVISOR.schedOp(SchedOp.poll, &arg)
+        }
+    }
     static func status(_ port: UInt32, dom: UInt16 = DomID.selfID) -> (rc: Int, status: EvtchnStatus) {
         var arg = EvtchnStatus(dom: dom, port: port)
         let rc = HYPERVISOR.eventChannelOp(EvtchnOp.status, &arg)

@@ -42,6 +42,9 @@ enum HYPERVISOR {
     static func eventChannelOp<T>(_ cmd: UInt64, _ arg: inout T) -> Int {
         hypercall(Hypercall.eventChannelOp, cmd, &arg)
     }
+    static func grantTableOp<T>(_ cmd: UInt64, _ arg: inout T, count: UInt64 = 1) -> Int {
+        withUnsafeMutablePointer(to: &arg) { hypercall(Hypercall.grantTableOp, cmd, va($0), count) }
+    }
     static func callbackOp<T>(_ cmd: UInt64, _ arg: inout T) -> Int {
         hypercall(Hypercall.callbackOp, cmd, &arg)
     }

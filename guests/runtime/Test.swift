@@ -41,6 +41,13 @@ func check(_ ok: Bool, _ message: StaticString, _ a: some FixedWidthInteger,
     return ok
 }
 
+@discardableResult
+func check(_ ok: Bool, _ message: StaticString, _ a: some FixedWidthInteger,
+           _ b: some FixedWidthInteger, _ c: some FixedWidthInteger, _ d: some FixedWidthInteger) -> Bool {
+    if !ok { fail(message, FormatArgs(a, b, c, d)) }
+    return ok
+}
+
 func fail(_ message: StaticString, _ args: FormatArgs) {
     Test.record(.failure)
     Format.emit("FAIL: ", FormatArgs())

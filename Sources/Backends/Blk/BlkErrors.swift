@@ -74,8 +74,9 @@ public indirect enum BlkAttachError: Error, Equatable, Sendable, CustomStringCon
 }
 
 /// Why a ring stopped. Once stopped it stays stopped until detached; the
-/// xenbus layer should report it (blkback halts the ring and waits for
-/// disconnect).
+/// xenbus layer reports it (blkback only halts the ring and waits for a
+/// disconnect; the VMM's BlockDevices also closes the device, as
+/// `xenbus_dev_fatal` would).
 public enum BlkifRingFault: Error, Equatable, Sendable, CustomStringConvertible {
     /// `req_prod - req_cons > ring size`
     /// (Xen: `RING_REQUEST_PROD_OVERFLOW`, public/io/ring.h).
@@ -96,6 +97,16 @@ public enum BlkifRingFault: Error, Equatable, Sendable, CustomStringConvertible 
             return "ring consumer overflow (req_cons \(c), rsp_prod_pvt \(r)); ring halted"
         case .memory: return "ring page not accessible; ring halted"
         case .detached: return "ring detached"
+        }
+    }
+
+    /// A short key naming the kind of fault, for log-once.
+    var kind: String {
+        switch self {
+        case .producerOverflow: return "producer-overflow"
+        case .consumerOverflow: return "consumer-overflow"
+        case .memory: return "memory"
+        case .detached: return "detached"
         }
     }
 }

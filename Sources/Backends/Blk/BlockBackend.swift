@@ -199,10 +199,11 @@ public final class BlockBackend: Sendable {
             }
             drain(&ring, &result, grants: grants)
             if let fault = ring.fault {
-                // Raised by this call: report it once.
+                // Raised by this call: report it once. A frontend can
+                // reconnect and do it again, so the log is once per kind.
                 result.fault = fault
                 metrics.update { $0.ringStops += 1 }
-                logger.error("queue \(queue): \(fault)")
+                metrics.logOnce(logger, key: "ring-\(fault.kind)", "queue \(queue): \(fault)")
             }
             return result
         }

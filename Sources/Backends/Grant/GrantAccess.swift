@@ -30,6 +30,15 @@ import XenABI
 /// guest's `gnttab_end_foreign_access` fails exactly while we may touch the
 /// page. Share one `GrantAccess` between all backends of a domain.
 ///
+/// The frame itself is checked with the domain's memory manager
+/// (`GrantFrameReferences`), as Xen's `map_grant_ref` takes `get_page` on
+/// the granting domain's page and, for a writable mapping,
+/// `get_page_type(PGT_writable_page)`: a frame the domain gave back, or a
+/// page table or descriptor page mapped writable, is refused, and a frame
+/// stays writable-typed while any writable pin holds it (so the guest
+/// cannot make it a page table under our writes). Without the hook (unit
+/// tests) every RAM frame is accepted.
+///
 /// Concurrency: `Sendable`; the pin table is behind one Mutex, taken once
 /// per map or unmap. The atomics on guest entries run under it.
 public final class GrantAccess: Sendable {
@@ -48,6 +57,8 @@ public final class GrantAccess: Sendable {
     public let maxFrames: UInt32
     /// Frames the guest has set up (GNTTABOP_setup_table); read per map.
     private let nrFrames: @Sendable () -> UInt32
+    /// The domain's memory manager's view of a frame, if there is one.
+    private let frameReferences: GrantFrameReferences?
     /// Pinned references (Xen's active grant entries). Lock rule: held
     /// while a guest entry is examined and marked, so pins and flags agree.
     private let active: Mutex<[UInt32: ActiveGrant]>
@@ -62,6 +73,7 @@ public final class GrantAccess: Sendable {
     /// frames (at most `maxFrames`).
     public init(memory: GuestMemory, tableBase: UInt64, ramPages: UInt64,
                 backendDomid: DomID = DomID(rawValue: 0), maxFrames: UInt32 = 32,
+                frameReferences: GrantFrameReferences? = nil,
                 nrFrames: @escaping @Sendable () -> UInt32) {
         precondition(tableBase & 0xfff == 0, "grant frames are page-aligned")
         self.memory = memory
@@ -71,6 +83,7 @@ public final class GrantAccess: Sendable {
         // Keeps `entryLimit` within UInt32 (Xen's own limit is far lower).
         self.maxFrames = min(maxFrames, UInt32.max / Self.entriesPerFrame)
         self.nrFrames = nrFrames
+        self.frameReferences = frameReferences
         self.active = Mutex([:])
     }
 
@@ -106,6 +119,10 @@ public final class GrantAccess: Sendable {
                 // the entry to allow writing.
                 if writable && a.writers == 0 {
                     _ = try setStatus(ref, at: addr, writable: true, checkType: false)
+                    if let refusal = frameReferences?.get(a.frame, true) {
+                        clearFlags(at: addr, [.writing])
+                        throw refusal.error(ref, frame: a.frame)
+                    }
                 }
                 a.pins += 1
                 if writable { a.writers += 1 }
@@ -118,6 +135,10 @@ public final class GrantAccess: Sendable {
                 // Undo our marks, as Xen's failure path (`gnttab_clear_flags`).
                 clearFlags(at: addr, writable ? [.reading, .writing] : [.reading])
                 throw .frameNotRAM(ref, frame: frame)
+            }
+            if let refusal = frameReferences?.get(frame, writable) {
+                clearFlags(at: addr, writable ? [.reading, .writing] : [.reading])
+                throw refusal.error(ref, frame: frame)
             }
             table[ref.rawValue] = ActiveGrant(frame: frame, pins: 1, writers: writable ? 1 : 0)
             return frame
@@ -159,7 +180,10 @@ public final class GrantAccess: Sendable {
             var clear: GTF = []
             if mapping.writable && a.writers > 0 {
                 a.writers -= 1
-                if a.writers == 0 { clear.insert(.writing) }
+                if a.writers == 0 {
+                    clear.insert(.writing)
+                    frameReferences?.put(a.frame, true)
+                }
             }
             if a.pins == 0 {
                 clear.insert(.reading)
@@ -246,5 +270,42 @@ public final class GrantAccess: Sendable {
     private func isRAMFrame(_ frame: UInt64) -> Bool {
         // SAFETY: only asks whether the frame is mapped; nothing is dereferenced.
         unsafe memory.pointer(frame << 12, 4096) != nil
+    }
+}
+
+/// How a domain's memory manager accounts for a backend's grant mappings.
+///
+/// `get(frame, writable)` is asked before a frame is first pinned, and
+/// before its first writable pin: nil accepts (and, for a writable pin,
+/// takes a writable type reference), otherwise it says why not. `put(frame,
+/// true)` drops that reference when the last writable pin goes; a read-only
+/// `get` takes nothing and has no `put`.
+///
+/// Xen: `get_page` / `get_page_type(PGT_writable_page)` in `map_grant_ref`,
+/// `put_page_type` in `unmap_common_complete` (xen/common/grant_table.c).
+public struct GrantFrameReferences: Sendable {
+    public var get: @Sendable (_ frame: UInt64, _ writable: Bool) -> GrantFrameRefusal?
+    public var put: @Sendable (_ frame: UInt64, _ writable: Bool) -> Void
+
+    public init(get: @escaping @Sendable (_ frame: UInt64, _ writable: Bool) -> GrantFrameRefusal?,
+                put: @escaping @Sendable (_ frame: UInt64, _ writable: Bool) -> Void) {
+        self.get = get
+        self.put = put
+    }
+}
+
+/// Why the memory manager refused a frame.
+public enum GrantFrameRefusal: Sendable, Equatable {
+    /// The domain does not own the frame.
+    case notOwned
+    /// The frame has a type a writable mapping cannot share (page table,
+    /// descriptor page).
+    case typed
+
+    func error(_ ref: GrantRef, frame: UInt64) -> GrantError {
+        switch self {
+        case .notOwned: return .frameNotOwned(ref, frame: frame)
+        case .typed: return .frameTyped(ref, frame: frame)
+        }
     }
 }

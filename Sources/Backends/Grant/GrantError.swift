@@ -17,6 +17,13 @@ public enum GrantError: Error, Equatable, Sendable, CustomStringConvertible {
     case readOnly(GrantRef)
     /// The granted frame is not guest RAM.
     case frameNotRAM(GrantRef, frame: UInt64)
+    /// The granted frame is RAM the domain does not own (it gave it back
+    /// with XENMEM_decrease_reservation, or never populated it): Xen's
+    /// `get_page` for the granting domain fails.
+    case frameNotOwned(GrantRef, frame: UInt64)
+    /// A writable mapping of a frame the domain uses as a page table or
+    /// descriptor page: Xen's `get_page_type(PGT_writable_page)` fails.
+    case frameTyped(GrantRef, frame: UInt64)
     /// The entry kept changing under our compare-and-exchange (Xen gives up
     /// after five attempts: "Shared grant entry is unstable").
     case unstable(GrantRef)
@@ -28,7 +35,8 @@ public enum GrantError: Error, Equatable, Sendable, CustomStringConvertible {
     public var ref: GrantRef {
         switch self {
         case .refOutOfRange(let r, _), .notPermitted(let r, _), .wrongDomain(let r, _),
-             .readOnly(let r), .frameNotRAM(let r, _), .unstable(let r), .tableUnreadable(let r):
+             .readOnly(let r), .frameNotRAM(let r, _), .frameNotOwned(let r, _), .frameTyped(let r, _),
+             .unstable(let r), .tableUnreadable(let r):
             return r
         }
     }
@@ -38,7 +46,8 @@ public enum GrantError: Error, Equatable, Sendable, CustomStringConvertible {
         switch self {
         case .refOutOfRange: return .badGntref
         case .frameNotRAM: return .badPage
-        case .notPermitted, .wrongDomain, .readOnly, .unstable, .tableUnreadable: return .generalError
+        case .notPermitted, .wrongDomain, .readOnly, .frameNotOwned, .frameTyped, .unstable, .tableUnreadable:
+            return .generalError
         }
     }
 
@@ -50,6 +59,8 @@ public enum GrantError: Error, Equatable, Sendable, CustomStringConvertible {
         case .wrongDomain(_, let d): return "grant \(r): granted to domain \(d.rawValue), not to the backend"
         case .readOnly: return "grant \(r): read-only grant used for a write into guest memory"
         case .frameNotRAM(_, let f): return "grant \(r): frame 0x\(String(f, radix: 16)) is not guest RAM"
+        case .frameNotOwned(_, let f): return "grant \(r): frame 0x\(String(f, radix: 16)) is not the domain's (given back or never populated)"
+        case .frameTyped(_, let f): return "grant \(r): frame 0x\(String(f, radix: 16)) is a page table or descriptor page, not mappable writable"
         case .unstable: return "grant \(r): entry is unstable (changed under compare-and-exchange)"
         case .tableUnreadable: return "grant \(r): grant table frame not mapped"
         }

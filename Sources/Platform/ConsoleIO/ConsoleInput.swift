@@ -1,20 +1,30 @@
-// Console input: bytes typed on the attached terminal go into the `in`
-// half of the start_info console ring (public/io/console.h: struct
-// xencons_interface { char in[1024]; char out[2048]; XENCONS_RING_IDX
-// in_cons, in_prod, out_cons, out_prod; }), then the console event channel
-// fires. What does not fit waits in `pendingConsoleInput` until the guest
-// consumes input and notifies the port again (drainConsole calls
-// flushConsoleInput).
+// The start_info console (console 0): the `out` half of its ring page goes
+// to the console sink when the guest notifies the console port, and bytes
+// typed on the attached terminal go into the `in` half (public/io/console.h,
+// through GuestMemory's XenconsRing, which the secondary consoles' backend
+// uses too). What does not fit waits in `pendingConsoleInput` until the
+// guest consumes input and notifies the port again (EVTCHNOP_send on the
+// console port calls drainConsole and flushConsoleInput).
+import GuestMemory
+
 extension Domain {
-    static let consoleInSize: UInt32 = 1024
-    static let consoleInConsOffset: UInt64 = 3072
-    static let consoleInProdOffset: UInt64 = 3076
+    /// Input held for a guest that does not read its console: beyond this
+    /// the newest bytes are dropped (a terminal or pipe can always type
+    /// faster than a stopped guest reads).
+    static let maxPendingConsoleInput = 64 * 1024
+
+    /// The start_info console ring (machine address `consoleRing`).
+    var consoleRingPage: XenconsRing { XenconsRing(memory: memory, base: consoleRing) }
 
     /// Queues `bytes` for the guest's console and delivers what fits.
     public func consoleInput(_ bytes: [UInt8]) {
         consoleLock.lock()
-        pendingConsoleInput.append(contentsOf: bytes)
+        let room = Self.maxPendingConsoleInput - pendingConsoleInput.count
+        pendingConsoleInput.append(contentsOf: bytes.prefix(max(0, room)))
         consoleLock.unlock()
+        if bytes.count > room {
+            logOnce("console-input-full", "console: the guest is not reading its console; input beyond \(Self.maxPendingConsoleInput) pending bytes is dropped")
+        }
         flushConsoleInput()
     }
 
@@ -22,33 +32,38 @@ extension Domain {
     /// byte went in. Garbage indices from the guest drop the input.
     func flushConsoleInput() {
         consoleLock.lock()
-        let delivered = flushConsoleInputLocked()
+        var delivered = false
+        var fault: XenconsRing.Fault?
+        if !pendingConsoleInput.isEmpty {
+            do {
+                let n = try consoleRingPage.putInput(pendingConsoleInput)
+                pendingConsoleInput.removeFirst(n)
+                delivered = n > 0
+            } catch {
+                // The guest broke its own ring: drop what we hold rather
+                // than trust the indices.
+                pendingConsoleInput.removeAll()
+                fault = error
+            }
+        }
         consoleLock.unlock()
+        if let fault { logOnce("console-in-ring", "console 0: \(fault)") }
         if delivered { raise(port: consolePort) }
     }
 
-    private func flushConsoleInputLocked() -> Bool {
-        guard !pendingConsoleInput.isEmpty else { return false }
-        let r = consoleRing
-        guard let cons = try? memory.loadAcquire32(at: r + Self.consoleInConsOffset),
-              let prod = try? memory.load(UInt32.self, at: r + Self.consoleInProdOffset) else { return false }
-        let used = prod &- cons
-        guard used <= Self.consoleInSize else {
-            // The guest broke its own ring: drop what we hold rather than trust the indices.
-            pendingConsoleInput.removeAll()
-            return false
+    /// Copies guest console output out of the start_info ring to the
+    /// console sink and notifies the guest that there is room again.
+    /// Bogus indices drop the output (logged once).
+    public func drainConsole() {
+        let out: [UInt8]
+        do {
+            out = try consoleRingPage.takeOutput()
+        } catch {
+            logOnce("console-out-ring", "console 0: \(error)")
+            return
         }
-        let room = Int(Self.consoleInSize - used)
-        let n = min(room, pendingConsoleInput.count)
-        guard n > 0 else { return false }
-        var p = prod
-        for b in pendingConsoleInput.prefix(n) {
-            try? memory.store(b, at: r + UInt64(p & (Self.consoleInSize - 1)))
-            p &+= 1
-        }
-        pendingConsoleInput.removeFirst(n)
-        // The bytes must be visible before the index (the guest reads in_prod first).
-        try? memory.storeRelease32(p, at: r + Self.consoleInProdOffset)
-        return true
+        guard !out.isEmpty else { return }
+        host?.consoleOutput(out)
+        raise(port: consolePort)
     }
 }

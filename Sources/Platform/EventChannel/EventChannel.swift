@@ -181,27 +181,4 @@ extension Domain {
             throw .ENOSYS
         }
     }
-
-    /// Copies guest console output out of the start_info ring
-    /// (public/io/console.h) to the console sink.
-    public func drainConsole() {
-        let r = consoleRing
-        guard let cons = try? memory.load(UInt32.self, at: r + 3080),
-              let prod = try? memory.load(UInt32.self, at: r + 3084) else { return }
-        let n = prod &- cons
-        guard n > 0, n <= 2048 else {
-            if n != 0 { try? memory.store(prod, at: r + 3080) } // garbage indices: drop
-            return
-        }
-        var out: [UInt8] = []
-        out.reserveCapacity(Int(n))
-        var i = cons
-        while i != prod {
-            out.append((try? memory.load(UInt8.self, at: r + 1024 + UInt64(i & 2047))) ?? 0)
-            i &+= 1
-        }
-        try? memory.store(prod, at: r + 3080)
-        host?.consoleOutput(out)
-        raise(port: consolePort)
-    }
 }

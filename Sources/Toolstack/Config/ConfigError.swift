@@ -46,6 +46,10 @@ public enum ConfigError: Error, Sendable, Hashable, CustomStringConvertible {
     /// A `disk` entry that is malformed or asks for what Xenolith does not
     /// implement; `problem` says which. Xen: `xlu_disk_parse` errors.
     case invalidDisk(entry: String, problem: String, ConfigLocation)
+    /// A `channel` entry that is malformed or asks for what Xenolith does
+    /// not implement; `problem` says which. Xen: `parse_config_data`'s and
+    /// `libxl__init_console_from_channel`'s channel errors.
+    case invalidChannel(entry: String, problem: String, ConfigLocation)
 
     public var description: String {
         Self.escapingControlCharacters(clause)
@@ -89,6 +93,8 @@ public enum ConfigError: Error, Sendable, Hashable, CustomStringConvertible {
             return "\(location): config key 'uuid' is not a valid uuid: '\(text)'"
         case .invalidDisk(let entry, let problem, let location):
             return "\(location): disk '\(entry)': \(problem)"
+        case .invalidChannel(let entry, let problem, let location):
+            return "\(location): channel '\(entry)': \(problem)"
         }
     }
 

@@ -10,7 +10,7 @@ public enum ConfigKeys {
     /// Keys `DomainConfig` reads.
     public static let supported: Set<String> = [
         "name", "type", "uuid", "kernel", "ramdisk", "cmdline", "root", "extra", "memory", "maxmem",
-        "vcpus", "maxvcpus", "on_poweroff", "on_reboot", "on_crash", "disk"
+        "vcpus", "maxvcpus", "on_poweroff", "on_reboot", "on_crash", "disk", "channel"
     ]
 
     /// Keys xl accepts that Xenolith rejects with "is not supported yet":
@@ -19,7 +19,7 @@ public enum ConfigKeys {
         "acpi", "acpi_firmware", "acpi_laptop_slate", "acpi_s3", "acpi_s4", "altp2m",
         "altp2m_count", "altp2mhvm", "apic", "arm_sci", "bios", "bios_path_override", "boot",
         "bootloader", "bootloader_args", "bootloader_restrict", "bootloader_user", "builder", "cap",
-        "channel", "cpu_weight", "cpuid", "cpus", "cpus_soft", "device_model", "device_model_args",
+        "cpu_weight", "cpuid", "cpus", "cpus_soft", "device_model", "device_model_args",
         "device_model_args_hvm", "device_model_args_pv", "device_model_override",
         "device_model_stubdomain_override", "device_model_stubdomain_seclabel", "device_model_user",
         "device_model_version", "device_tree", "display", "dm_restrict", "driver_domain",

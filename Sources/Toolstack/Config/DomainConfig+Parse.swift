@@ -101,6 +101,46 @@ extension DomainConfig {
         self.cmdline = cmdline
         self.warnings = warning.map { [$0] } ?? []
         self.disks = try Self.disks(in: config, workingDirectory)
+        self.channels = try Self.channels(in: config, workingDirectory)
+    }
+
+    /// The most channels a Linux guest can tell apart: hvc_xen takes a
+    /// console's number from the last character of its xenstore node
+    /// (`xencons_probe`, drivers/tty/hvc/hvc_xen.c), so device/console/10
+    /// would be refused as console 0 and 11 would clash with 1.
+    public static let maxChannels = 9
+
+    /// `channel = [ 'SPEC', ... ]`: each entry parsed as xl does; two
+    /// entries may not listen on the same socket path.
+    /// Xen: the "channel" list in `parse_config_data`, tools/xl/xl_parse.c.
+    private static func channels(in config: XLConfig, _ workingDirectory: String) throws(ConfigError) -> [ChannelSpec] {
+        guard let setting = config["channel"] else { return [] }
+        guard case .list(let items) = setting.value else {
+            throw .wrongType(key: "channel", expected: .list, setting.location)
+        }
+        var channels: [ChannelSpec] = []
+        for item in items {
+            guard let text = item.atom else {
+                throw .invalidChannel(entry: "[...]", problem: "each entry must be a string", setting.location)
+            }
+            let channel: ChannelSpec
+            do {
+                channel = try ChannelSpec.parse(text, workingDirectory: workingDirectory)
+            } catch {
+                throw .invalidChannel(entry: text, problem: error.description, setting.location)
+            }
+            if case .socket(let path) = channel.connection,
+               let other = channels.first(where: { $0.socketPath == path.resolved }) {
+                throw .invalidChannel(entry: text, problem: "path '\(path.resolved)' is already the socket of channel '\(other.name)'",
+                                      setting.location)
+            }
+            guard channels.count < maxChannels else {
+                throw .invalidChannel(entry: text, problem: "at most \(maxChannels) channels are supported (Linux's hvc_xen "
+                                      + "numbers consoles by the last digit of device/console/<N>)", setting.location)
+            }
+            channels.append(channel)
+        }
+        return channels
     }
 
     /// `disk = [ 'SPEC', ... ]`: each entry parsed as xl does; two entries

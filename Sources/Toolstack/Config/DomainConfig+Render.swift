@@ -27,6 +27,9 @@ extension DomainConfig {
         if !disks.isEmpty {
             set("disk", "[ " + disks.map { ConfigValue.quoted($0.xlText) }.joined(separator: ", ") + " ]")
         }
+        if !channels.isEmpty {
+            set("channel", "[ " + channels.map { ConfigValue.quoted($0.xlText) }.joined(separator: ", ") + " ]")
+        }
         return lines.joined(separator: "\n") + "\n"
     }
 }

@@ -44,6 +44,9 @@ public struct DomainConfig: Sendable, Hashable {
     /// `disk`: the virtual block devices, in config order.
     /// Xen: `libxl_domain_config.disks`.
     public var disks: [DiskSpec] = []
+    /// `channel`: the named secondary consoles, in config order; the first
+    /// is console device 1. Xen: `libxl_domain_config.channels`.
+    public var channels: [ChannelSpec] = []
     /// Things xl warns about but accepts, one lower-case line each
     /// (e.g. "ignoring root= and extra= in favour of cmdline=").
     public var warnings: [String] = []
