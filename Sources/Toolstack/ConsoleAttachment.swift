@@ -1,8 +1,8 @@
-// `xenolith create -c`: the guest console on this process's stdin/stdout,
-// as `xl console` does it: the terminal in raw mode while attached (so the
-// guest's own line discipline handles echo, ^C and line editing), Ctrl-]
-// detaches (the domain keeps running), the terminal is restored on detach
-// and when the domain ends.
+// `xenolith create -c` and `xenolith console`: the guest console on this
+// process's stdin/stdout, as `xl console` does it: the terminal in raw mode
+// while attached (so the guest's own line discipline handles echo, ^C and
+// line editing), Ctrl-] detaches (the domain keeps running), the terminal
+// is restored on detach and when the domain ends.
 import Foundation
 import Glibc
 
@@ -12,11 +12,14 @@ final class ConsoleAttachment: @unchecked Sendable {
     private var attached = true
     private var saved: termios?
     private let input: @Sendable ([UInt8]) -> Void
+    private let onDetach: (@Sendable () -> Void)?
     /// Ctrl-], xl console's escape character.
     static let escape: UInt8 = 0x1d
 
-    init(input: @escaping @Sendable ([UInt8]) -> Void) {
+    /// `input` gets the keystrokes; `onDetach` runs once, after Ctrl-].
+    init(input: @escaping @Sendable ([UInt8]) -> Void, onDetach: (@Sendable () -> Void)? = nil) {
         self.input = input
+        self.onDetach = onDetach
     }
 
     var isAttached: Bool { lock.lock(); defer { lock.unlock() }; return attached }
@@ -63,6 +66,7 @@ final class ConsoleAttachment: @unchecked Sendable {
         restoreTerminal()
         if wasAttached {
             FileHandle.standardError.write(Data("\n[xenolith: console detached; the domain keeps running]\n".utf8))
+            onDetach?()
         }
     }
 

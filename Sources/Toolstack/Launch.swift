@@ -13,20 +13,30 @@ public struct CreateOptions: Sendable {
     public var consoleLog: String? = nil
     /// `--symbols FILE`: the guest kernel's System.map, for diagnostics.
     public var symbols: String? = nil
+    /// The process is the detached domain process `create` (without -F)
+    /// started: console output goes only to the ring buffer (and the
+    /// console log), stdout and stderr to the domain's log file.
+    public var detached: Bool = false
+    /// Called once, when the domain is built and about to run for the
+    /// first time (the detached process reports readiness here).
+    public var onRunning: (@Sendable () -> Void)? = nil
     public init() {}
 }
 
 /// How a domain ended; maps to the process exit status (see README).
 public enum DomainExit: Sendable, Equatable {
     case poweroff
+    /// `xenolith destroy` (or SIGTERM) ended it.
+    case destroyed
     case crashed(reason: String)
     case hypervisorError(String)
 
-    /// Exit status of `xenolith create -F`: 0 after poweroff, 3 guest crash,
-    /// 4 fatal hypervisor-side error. (2 is bad input, see `XenolithExit`.)
+    /// Exit status of `xenolith create -F`: 0 after poweroff or destroy,
+    /// 3 guest crash, 4 fatal hypervisor-side error. (2 is bad input, see
+    /// `XenolithExit`.)
     public var exitStatus: Int32 {
         switch self {
-        case .poweroff: return 0
+        case .poweroff, .destroyed: return 0
         case .crashed: return 3
         case .hypervisorError: return 4
         }
@@ -36,6 +46,9 @@ public enum DomainExit: Sendable, Equatable {
 /// Process exit statuses used by the `xenolith` command.
 public enum XenolithExit {
     public static let ok: Int32 = 0
+    /// A domain-management request failed: no such domain, refused by the
+    /// domain, or timed out (xl exits with EXIT_FAILURE too).
+    public static let failure: Int32 = 1
     public static let badInput: Int32 = 2
     public static let guestCrashed: Int32 = 3
     public static let hypervisorError: Int32 = 4
@@ -123,6 +136,13 @@ public func launchDomain(_ config: DomainConfig, _ options: CreateOptions) throw
     }
     var logger = Logger(label: "xenolith")
     logger.logLevel = options.trace.isEmpty ? .warning : .info
+
+    // The name is claimed last among the checks, so that bad input never
+    // touches the runtime directory; released (the directory removed)
+    // however the domain ends.
+    let claim: DomainClaim
+    do { claim = try RuntimeDirectory.claim(name: config.name) } catch { throw LaunchError(description: "\(error)") }
+    defer { claim.release() }
     var log: FileHandle?
     if let path = options.consoleLog {
         guard FileManager.default.createFile(atPath: path, contents: nil),
@@ -132,33 +152,65 @@ public func launchDomain(_ config: DomainConfig, _ options: CreateOptions) throw
         log = handle
     }
     let logSink = log
+    if options.detached { try redirectOutputToLog(claim.directory) }
+    let uuid = (config.uuid ?? UUID()).uuidString.lowercased()
+    let supervisor = DomainSupervisor(name: config.name, domid: claim.domid, uuid: uuid, maxVcpus: config.maxVcpus)
+    let server: ControlServer
+    do {
+        server = try ControlServer(path: claim.directory.controlSocket, handler: supervisor, logger: logger)
+    } catch { throw LaunchError(description: "control socket '\(claim.directory.controlSocket)': \(error)") }
+    server.start()
+    defer {
+        supervisor.console.close()
+        server.stop()
+    }
+    // `kill <pid>` destroys the domain cleanly (backends flush), as
+    // `xenolith destroy` does.
+    signal(SIGTERM, SIG_IGN)
+    let terminate = DispatchSource.makeSignalSource(signal: SIGTERM, queue: .global())
+    terminate.setEventHandler { supervisor.destroy() }
+    terminate.resume()
+    defer { terminate.cancel() }
+
     // The console's input goes to the current incarnation of the domain.
     let target = ConsoleTarget()
-    let attachment = options.attachConsole ? ConsoleAttachment(input: { bytes in target.domain?.consoleInput(bytes) }) : nil
+    let attachment = options.attachConsole && !options.detached
+        ? ConsoleAttachment(input: { bytes in target.domain?.consoleInput(bytes) }) : nil
     defer { attachment?.restoreTerminal() }
-    let uuid = (config.uuid ?? UUID()).uuidString.lowercased()
+    let toStdout = !options.detached
     var restarts: [Date] = []
+    var first = true
     while true {
+        if supervisor.isDestroying { return .destroyed }
         // Every (re)start builds the domain afresh from the same images, as
         // libxl does for on_reboot="restart".
         let built: BuiltDomain
         do { built = try DomainBuilder.build(spec) } catch { throw LaunchError(description: "\(error)") }
         let runner: DomainRunner
         do {
-            runner = try DomainRunner(built: built, name: config.name, consolePort: consolePort, storePort: storePort,
-                                      uuid: uuid, maxMemoryKiB: UInt64(config.maxmemMiB) * 1024,
+            runner = try DomainRunner(built: built, domid: claim.domid, name: config.name, consolePort: consolePort,
+                                      storePort: storePort, uuid: uuid, maxMemoryKiB: UInt64(config.maxmemMiB) * 1024,
                                       disks: disks, nics: nics, channels: channels, logger: logger, trace: options.trace) { bytes in
-                let data = Data(bytes)
-                if attachment?.isAttached ?? true { FileHandle.standardOutput.write(data) }
-                logSink?.write(data)
+                supervisor.console.output(bytes)
+                if toStdout && (attachment?.isAttached ?? true) { FileHandle.standardOutput.write(Data(bytes)) }
+                logSink?.write(Data(bytes))
             }
         } catch { throw LaunchError(description: "\(error)") }
+        runner.xenstoreSocketPath = claim.directory.xenstoreSocket
         if let symbols { runner.domain.symbolize = { symbols.symbolize($0) } }
         for pty in runner.channelPTYs {
             FileHandle.standardError.write(Data("xenolith: channel '\(pty.name)' is on \(pty.path)\r\n".utf8))
         }
         if target.domain == nil { target.domain = runner.domain; attachment?.start() } else { target.domain = runner.domain }
+        supervisor.setRunner(runner, restart: !first)
+        if first {
+            first = false
+            if options.detached { redirectErrorsToLog() }
+            options.onRunning?()
+        }
         let result = runner.run()
+        supervisor.setRunner(nil)
+        if supervisor.isDestroying { return .destroyed }
         let request: ShutdownRequest
         switch result {
         case .shutdown(let r): request = r
@@ -188,6 +240,28 @@ public func launchDomain(_ config: DomainConfig, _ options: CreateOptions) throw
             }
         }
     }
+}
+
+/// The detached domain process writes its stdout to its log file
+/// (`<base>/~logs/<name>.log`) from now on; stderr follows once the domain
+/// runs (`redirectErrorsToLog`), so that errors before that reach the
+/// `create` that started it.
+func redirectOutputToLog(_ directory: RuntimeDirectory) throws {
+    let logs = "\(directory.base)/~logs"
+    if (try? ControlSys.status(logs)) == nil { try? ControlSys.mkdir(logs, 0o700) }
+    do {
+        let fd = try ControlSys.openForWriting(directory.logFile)
+        ControlSys.dup2(fd, STDOUT_FILENO)
+        ControlSys.close(fd)
+    } catch {
+        throw LaunchError(description: "log file '\(directory.logFile)': \(error)")
+    }
+}
+
+/// Points stderr at the log stdout already goes to: the end of file the
+/// starting `create` waits for.
+func redirectErrorsToLog() {
+    ControlSys.dup2(STDOUT_FILENO, STDERR_FILENO)
 }
 
 extension ShutdownRequest {

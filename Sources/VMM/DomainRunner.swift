@@ -67,14 +67,20 @@ public final class DomainRunner: DomainHost, @unchecked Sendable {
     let blockDevices: BlockDevices
     let networkDevices: NetworkDevices
     let consoleDevices: ConsoleDevices
+    /// The toolstack's handle on the running domain: pause, CPU time
+    /// (DomainRunner+Control.swift).
+    let control = RunnerControl()
+    /// Where the domain's xenstore socket goes (the domain's runtime
+    /// directory); nil: XenstoreSocketServer.defaultPath.
+    public var xenstoreSocketPath: String?
 
-    public init(built: BuiltDomain, name: String, consolePort: UInt32, storePort: UInt32,
+    public init(built: BuiltDomain, domid: UInt16 = 1, name: String, consolePort: UInt32, storePort: UInt32,
                 uuid: String = UUID().uuidString.lowercased(), maxMemoryKiB: UInt64? = nil,
                 disks: [BlockDeviceSpec] = [], nics: [NetworkDeviceSpec] = [], channels: [ConsoleChannelSpec] = [], logger: Logger, trace: Set<String>, console: @escaping @Sendable ([UInt8]) -> Void) throws(VMMError) {
         self.built = built
         self.logger = logger
         self.consoleSink = console
-        domain = Domain(name: name, memory: built.memory, ramPages: built.ramPages, vcpuCount: 1,
+        domain = Domain(domid: domid, name: name, memory: built.memory, ramPages: built.ramPages, vcpuCount: 1,
                         sharedInfo: built.sharedInfoMFN << 12,
                         consoleRing: built.consolePFN << 12, consolePort: consolePort,
                         storeRing: built.storePFN << 12, storePort: storePort,
@@ -226,7 +232,8 @@ public final class DomainRunner: DomainHost, @unchecked Sendable {
         lock.lock(); vcpuThread = pthread_self(); lock.unlock()
         let timer = Thread { self.timerLoop() }
         timer.start()
-        xenstore.start(socketPath: XenstoreSocketServer.defaultPath(domainName: domain.name))
+        xenstore.start(socketPath: xenstoreSocketPath ?? XenstoreSocketServer.defaultPath(domainName: domain.name))
+        control.runStarted()
         blockDevices.start()
         consoleDevices.start()
         networkDevices.start()
@@ -255,6 +262,8 @@ public final class DomainRunner: DomainHost, @unchecked Sendable {
         // complete frame that the host may still rewrite.
         let returnPath = (built.shim.symbols["shim_return_path"] ?? 0)..<(built.shim.symbols["shim_return_end"] ?? 0)
         while true {
+            // `xenolith pause`: the vCPU waits here, outside KVM_RUN.
+            if control.gate.isPaused, let r = waitWhilePaused() { return .shutdown(r) }
             let exit: VCPUExit
             kvmRuns &+= 1
             do { exit = try vcpu.runOnce() } catch { return .fault("\(error)") }

@@ -18,11 +18,8 @@ struct LoaderRealKernelTests {
     @Test(.enabled(if: !kernels.isEmpty, "no vmlinuz in /boot or /tmp/kern/boot"),
           arguments: kernels)
     func loadsDistributionKernel(path: String) throws {
-        let clock = ContinuousClock()
-        var kernel: KernelImage?
-        let elapsed = try clock.measure { kernel = try KernelImage.load(contentsOf: path) }
-        let image = try #require(kernel)
-        #expect(elapsed < .seconds(10), "decoding took \(elapsed)")
+        // (No timing assertion: tests never assert timings; benchmarks measure.)
+        let image = try KernelImage.load(contentsOf: path)
 
         // What any Linux PV kernel must satisfy.
         #expect(image.notes.source == .elfNotes)

@@ -113,8 +113,10 @@ struct DebianConsoleTests {
         // closes the frontend (the backend follows to Closed); binding it
         // again connects a fresh ring, while the host client stays connected.
         let xenstoreRead = FileManager.default.isExecutableFile(atPath: "/usr/bin/xenstore-read")
+        // The domain's id: the lowest free on this host, not always 1.
+        let id = DebianGuestTests.domid(Self.name)
         func backendState(_ devid: Int) throws -> String {
-            try runTool("/usr/bin/xenstore-read", ["/local/domain/0/backend/console/1/\(devid)/state"],
+            try runTool("/usr/bin/xenstore-read", ["/local/domain/0/backend/console/\(id)/\(devid)/state"],
                         environment: ["XENSTORED_PATH": DebianGuestTests.socketPath(Self.name)])
                 .trimmingCharacters(in: .whitespacesAndNewlines)
         }
@@ -163,35 +165,35 @@ struct DebianConsoleTests {
             func ls(_ path: String, permissions: Bool = false) throws -> String {
                 try runTool("/usr/bin/xenstore-ls", (permissions ? ["-p"] : []) + [path], environment: env)
             }
-            let back1 = try ls("/local/domain/0/backend/console/1/1")
-            for line in ["frontend = \"/local/domain/1/device/console/1\"", "frontend-id = \"1\"", "online = \"1\"",
+            let back1 = try ls("/local/domain/0/backend/console/\(id)/1")
+            for line in ["frontend = \"/local/domain/\(id)/device/console/1\"", "frontend-id = \"\(id)\"", "online = \"1\"",
                          "state = \"4\"", "protocol = \"vt100\"", "name = \"org.xenolith.test.socket\"",
                          "connection = \"socket\"", "path = \"\(socketPath)\""] {
                 #expect(back1.contains(line), "backend console 1 lacks \(line): \(back1)")
             }
-            let front1 = try ls("/local/domain/1/device/console/1")
-            for line in ["backend = \"/local/domain/0/backend/console/1/1\"", "backend-id = \"0\"", "state = \"4\"",
+            let front1 = try ls("/local/domain/\(id)/device/console/1")
+            for line in ["backend = \"/local/domain/0/backend/console/\(id)/1\"", "backend-id = \"0\"", "state = \"4\"",
                          "name = \"org.xenolith.test.socket\"", "limit = \"1048576\"", "type = \"ioemu\"",
                          "output = \"chardev:libxl-channel1\"", "tty = \"\"", "ring-ref = ", "port = "] {
                 #expect(front1.contains(line), "frontend console 1 lacks \(line): \(front1)")
             }
-            let front2 = try ls("/local/domain/1/device/console/2")
+            let front2 = try ls("/local/domain/\(id)/device/console/2")
             #expect(front2.contains("state = \"4\"") && front2.contains("tty = \"\(ptyPath)\"")
                     && front2.contains("output = \"pty\""), "frontend console 2: \(front2)")
-            #expect(try ls("/local/domain/0/backend/console/1/2").contains("connection = \"pty\""))
+            #expect(try ls("/local/domain/0/backend/console/\(id)/2").contains("connection = \"pty\""))
             // The guest may not rewrite what names the channel.
-            let perms = try ls("/local/domain/1/device/console/1", permissions: true)
+            let perms = try ls("/local/domain/\(id)/device/console/1", permissions: true)
             let nameLine = perms.split(whereSeparator: \.isNewline).first { $0.hasPrefix("name = ") } ?? ""
             let stateLine = perms.split(whereSeparator: \.isNewline).first { $0.hasPrefix("state = ") } ?? ""
-            #expect(nameLine.hasSuffix("(n0,r1)") && stateLine.hasSuffix("(n1,r0)"), "permissions: \(perms)")
+            #expect(nameLine.hasSuffix("(n0,r\(id))") && stateLine.hasSuffix("(n\(id),r0)"), "permissions: \(perms)")
             // Console 0, as libxl writes it for a PV guest.
-            let front0 = try ls("/local/domain/1/console")
-            for line in ["backend = \"/local/domain/0/backend/console/1/0\"", "type = \"xenconsoled\"", "output = \"pty\"",
+            let front0 = try ls("/local/domain/\(id)/console")
+            for line in ["backend = \"/local/domain/0/backend/console/\(id)/0\"", "type = \"xenconsoled\"", "output = \"pty\"",
                          "tty = \"\"", "limit = \"1048576\"", "port = \"1\"", "ring-ref = "] {
                 #expect(front0.contains(line), "console 0 lacks \(line): \(front0)")
             }
-            let back0 = try ls("/local/domain/0/backend/console/1/0")
-            #expect(back0.contains("frontend = \"/local/domain/1/console\"") && back0.contains("state = \"1\""), "\(back0)")
+            let back0 = try ls("/local/domain/0/backend/console/\(id)/0")
+            #expect(back0.contains("frontend = \"/local/domain/\(id)/console\"") && back0.contains("state = \"1\""), "\(back0)")
         }
 
         console.send("poweroff")

@@ -279,8 +279,10 @@ struct DebianDiskTests {
         let xenstoreRead = hostTool("xenstore-read")
         func states() throws -> String? {
             guard xenstoreRead != nil else { return nil }
-            let r = try Self.host("xenstore-read", ["/local/domain/0/backend/vbd/1/51712/state",
-                                                    "/local/domain/1/device/vbd/51712/state"],
+            // The domain's id: the lowest free on this host, not always 1.
+            let id = DebianGuestTests.domid(name)
+            let r = try Self.host("xenstore-read", ["/local/domain/0/backend/vbd/\(id)/51712/state",
+                                                    "/local/domain/\(id)/device/vbd/51712/state"],
                                   environment: ["XENSTORED_PATH": DebianGuestTests.socketPath(name)])
             return r.output.split(whereSeparator: \.isNewline).joined(separator: " ")
         }

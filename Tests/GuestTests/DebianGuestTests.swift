@@ -100,6 +100,15 @@ struct DebianGuestTests {
         return "\(runtime)/xenolith/\(name)/xenstore.sock"
     }
 
+    /// The domain's id, from its runtime directory beside the socket (the
+    /// lowest id free on the host when it started: 1 unless other domains
+    /// run).
+    static func domid(_ name: String) -> String {
+        let directory = (socketPath(name) as NSString).deletingLastPathComponent
+        return (try? String(contentsOfFile: directory + "/domid", encoding: .utf8))?
+            .trimmingCharacters(in: .whitespacesAndNewlines) ?? "1"
+    }
+
     /// Runs a host tool; returns its stdout.
     func runTool(_ path: String, _ arguments: [String], environment: [String: String]) throws -> String {
         let p = Process()

@@ -1,6 +1,7 @@
-// Drives a guest console through `xenolith create -F -c` the way a person
-// at a terminal would: the test writes command lines to the process's
-// stdin and waits for marker lines on its stdout.
+// Drives a guest console through `xenolith create -F -c` (or `xenolith
+// console NAME`) the way a person at a terminal would: the test writes
+// command lines to the process's stdin and waits for marker lines on its
+// stdout.
 import Foundation
 
 public final class ConsoleSession: @unchecked Sendable {
@@ -34,11 +35,23 @@ public final class ConsoleSession: @unchecked Sendable {
         }
     }
 
+    /// Starts `xenolith <command>` (e.g. `console NAME`) with `environment`
+    /// added to ours.
+    public convenience init(command: [String], environment: [String: String] = [:]) throws {
+        guard let executable = XenolithProcess.executable else {
+            throw XenolithProcess.Failure("the xenolith executable is not next to the test bundle; build it first")
+        }
+        try self.init(executable: executable, arguments: command, environment: environment)
+    }
+
     /// Starts any program whose stdin/stdout is a guest console (QEMU's
-    /// `-nographic` serial console, say).
-    public init(executable: URL, arguments: [String]) throws {
+    /// `-nographic` serial console, say), with `environment` added to ours.
+    public init(executable: URL, arguments: [String], environment: [String: String] = [:]) throws {
         process.executableURL = executable
         process.arguments = arguments
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         process.standardInput = input
         process.standardOutput = output
         process.standardError = errors
@@ -102,8 +115,28 @@ public final class ConsoleSession: @unchecked Sendable {
 
     /// Types `line` and Return on the console.
     public func send(_ line: String) {
-        input.fileHandleForWriting.write(Data((line + "\n").utf8))
+        type(Data((line + "\n").utf8))
     }
+
+    /// Types Ctrl-], the console's escape: `xenolith console` detaches.
+    public func sendEscape() {
+        type(Data([0x1d]))
+    }
+
+    /// Writes to the process's stdin; nothing once it has ended (a write
+    /// to the closed pipe would raise SIGPIPE in the test process).
+    private func type(_ data: Data) {
+        condition.lock()
+        let gone = exited
+        condition.unlock()
+        guard !gone else { return }
+        Self.ignoreSIGPIPE
+        try? input.fileHandleForWriting.write(contentsOf: data)
+    }
+
+    /// The process may still end between the check and the write: EPIPE
+    /// then, not a signal.
+    private static let ignoreSIGPIPE: Void = { signal(SIGPIPE, SIG_IGN) }()
 
     /// Runs `command` in the guest shell and returns what it printed
     /// between two unique marker lines.

@@ -39,7 +39,9 @@ public protocol DomainHost: AnyObject, Sendable {
 public final class Domain: @unchecked Sendable {
     // @unchecked: shared state is guarded by `lock`; per-vCPU state is only
     // touched by its own thread (PVVCPU).
-    public let domid: UInt16 = 1
+    /// The domain's id, given by the toolstack (lowest free id >= 1 among
+    /// the host's running domains; Toolstack RuntimeDirectory).
+    public let domid: UInt16
     public let name: String
     public let memory: GuestMemory
     public let ramPages: UInt64
@@ -87,10 +89,11 @@ public final class Domain: @unchecked Sendable {
     var loggedOnce = Set<String>()
     public private(set) var shutdownRequest: ShutdownRequest?
 
-    public init(name: String, memory: GuestMemory, ramPages: UInt64, vcpuCount: Int, sharedInfo: UInt64,
+    public init(domid: UInt16 = 1, name: String, memory: GuestMemory, ramPages: UInt64, vcpuCount: Int, sharedInfo: UInt64,
                 consoleRing: UInt64, consolePort: UInt32, storeRing: UInt64, storePort: UInt32,
                 m2pVirtBase: UInt64, grantFramesBase: UInt64, grantFramesMax: Int = 32,
                 logger: Logger, trace: Set<String>) {
+        self.domid = domid
         self.name = name
         self.memory = memory
         self.ramPages = ramPages
@@ -122,7 +125,10 @@ public final class Domain: @unchecked Sendable {
         if first { logger.warning("\(message())") }
     }
 
-    func requestShutdown(_ r: ShutdownRequest) {
+    /// Records how the domain is to end; the first request wins. The
+    /// guest's SCHEDOP_shutdown and the toolstack's `destroy` both end here
+    /// (Xen: domain_shutdown, xen/common/domain.c).
+    public func requestShutdown(_ r: ShutdownRequest) {
         lock.lock()
         if shutdownRequest == nil { shutdownRequest = r }
         lock.unlock()

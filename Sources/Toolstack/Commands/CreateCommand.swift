@@ -22,6 +22,9 @@ public struct CreateCommand: Sendable {
     public var workingDirectory: String
 
     public typealias Launcher = (DomainConfig, CreateOptions) throws -> DomainExit
+    /// Starts the domain in a process of its own and returns the exit
+    /// status of `create` (`create` without -F: DetachedDomain.start).
+    public typealias Detacher = (DomainConfig, CommandOutput) -> Int32
 
     private static let logger = Logger(label: "xenolith.toolstack")
 
@@ -34,7 +37,8 @@ public struct CreateCommand: Sendable {
     }
 
     /// Runs the command; returns the process exit status.
-    public func run(output: CommandOutput = .standard, launch: Launcher = launchDomain) -> Int32 {
+    public func run(output: CommandOutput = .standard, launch: Launcher = launchDomain,
+                    detach: Detacher? = nil) -> Int32 {
         let configPath: String, overrides: [String]
         switch Self.splitArguments(arguments) {
         case .success(let split): (configPath, overrides) = split
@@ -77,6 +81,9 @@ public struct CreateCommand: Sendable {
             output.standardOutput(config.xlConfigText)
             return XenolithExit.ok
         }
+        if let detach, !options.foreground {
+            return detach(config, output)
+        }
 
         let exit: DomainExit
         do {
@@ -94,6 +101,8 @@ public struct CreateCommand: Sendable {
         switch exit {
         case .poweroff:
             break
+        case .destroyed:
+            output.diagnostic("domain '\(config.name)' destroyed")
         case .crashed(let reason):
             output.diagnostic("domain '\(config.name)' crashed: \(reason)")
         case .hypervisorError(let message):

@@ -239,6 +239,8 @@ extension DomainConfig {
     /// Why `name` is not a valid domain name, or `nil` if it is.
     static func nameProblem(_ name: String) -> String? {
         if name.isEmpty { return "it is empty" }
+        // The name is a directory of the runtime directory (RuntimeDirectory).
+        if name == "." || name == ".." { return "'.' and '..' are not names" }
         if name.count > maxNameLength { return "it is longer than \(maxNameLength) characters" }
         let allowed = name.unicodeScalars.allSatisfy {
             ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0)
